@@ -1,0 +1,244 @@
+//! Importing one file of a source: validate every row, store the good ones, quarantine the bad
+//! ones, all in one transaction per file; or, as a dry run, only report.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use ingest::{FileReader, Mapping, Row, RowError};
+use model::{Progress, Record, Value};
+use serde::Serialize;
+use store::{ImportTotals, Store};
+
+use crate::{Error, Result};
+
+/// How to import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// Refuse the whole file when any row is bad.
+    pub strict: bool,
+    /// Replace the source's earlier active submission (kept as history).
+    pub replace: bool,
+}
+
+/// What happened to a file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Outcome {
+    /// Stored (good rows) and quarantined (bad rows).
+    Imported(ImportTotals),
+    /// The same file (same SHA-256) is already the source's active submission: nothing changed.
+    AlreadyImported { submission_id: i64 },
+    /// `--strict` and bad rows: nothing stored.
+    Refused,
+    /// A dry run: nothing stored.
+    Checked,
+}
+
+/// The validation report of one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: PathBuf,
+    pub source: Option<String>,
+    pub sha256: String,
+    pub rows_read: u64,
+    pub rows_good: u64,
+    pub rows_bad: u64,
+    /// Every error of every bad row, values masked.
+    pub errors: Vec<RowError>,
+    pub ignored_columns: Vec<String>,
+    pub missing_optional_columns: Vec<String>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl FileReport {
+    /// Whether the data had problems (the CLI exits 1).
+    pub fn has_problems(&self) -> bool {
+        self.rows_bad > 0
+    }
+}
+
+/// Rows handed from the reading thread to the database per message.
+const CHUNK_ROWS: usize = 2000;
+
+type Chunk = Vec<Row>;
+
+/// Validates a file against a mapping and changes nothing.
+pub fn check_file(
+    path: &Path,
+    mapping: &Mapping,
+    today: chrono::NaiveDate,
+    progress: &dyn Progress,
+) -> Result<FileReport> {
+    let sha256 = ingest::hash_file(path)?;
+    let mut reader = FileReader::open(path, mapping, today)?;
+    let mut report = empty_report(path, None, sha256, &reader, Outcome::Checked);
+    progress.start("check", reader.progress().1);
+    while let Some(row) = reader.next_row() {
+        match row? {
+            Row::Good { .. } => report.rows_good += 1,
+            Row::Bad { errors, .. } => {
+                report.rows_bad += 1;
+                report.errors.extend(errors);
+            }
+        }
+        report.rows_read += 1;
+        if report.rows_read % 4096 == 0 {
+            progress.set(reader.progress().0);
+        }
+    }
+    progress.finish();
+    Ok(report)
+}
+
+fn empty_report(
+    path: &Path,
+    source: Option<&str>,
+    sha256: String,
+    reader: &FileReader,
+    outcome: Outcome,
+) -> FileReport {
+    FileReport {
+        file: path.to_owned(),
+        source: source.map(str::to_owned),
+        sha256,
+        rows_read: 0,
+        rows_good: 0,
+        rows_bad: 0,
+        errors: Vec::new(),
+        ignored_columns: reader.ignored_columns.clone(),
+        missing_optional_columns: reader.missing_optional_columns.clone(),
+        outcome,
+    }
+}
+
+/// Imports one file of `source` (registered with `source_kind`) into the store, atomically.
+pub async fn import_file(
+    store: &Store,
+    source: &str,
+    source_kind: &str,
+    path: &Path,
+    mapping: &Mapping,
+    options: ImportOptions,
+    today: chrono::NaiveDate,
+    progress: &dyn Progress,
+) -> Result<FileReport> {
+    let sha256 = ingest::hash_file(path)?;
+    let reader = FileReader::open(path, mapping, today)?;
+    if !options.replace
+        && let Some(existing) = store.active_submission_with_hash(source, &sha256).await?
+    {
+        let mut report =
+            empty_report(path, Some(source), sha256, &reader, Outcome::AlreadyImported { submission_id: existing.id });
+        report.rows_read = existing.rows_read as u64;
+        report.rows_good = existing.rows_stored as u64;
+        report.rows_bad = 0;
+        return Ok(report);
+    }
+    store.ensure_source(source, source_kind).await?;
+    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mut report = empty_report(path, Some(source), sha256.clone(), &reader, Outcome::Refused);
+    let mut import = store.begin_import(source, mapping.kind, &file_name, &sha256, options.replace).await?;
+    let stored_ids: HashSet<String> = if options.replace { HashSet::new() } else { import.active_source_ids().await? };
+
+    // Reading and validating runs on its own thread so that parsing overlaps with the database.
+    let total_bytes = reader.progress().1;
+    progress.start("import", total_bytes);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<(Chunk, u64)>>(4);
+    let reading = std::thread::spawn(move || read_chunks(reader, sender));
+
+    let mut good: Vec<(u64, Record)> = Vec::with_capacity(CHUNK_ROWS);
+    let mut bad: Vec<(u64, String, String)> = Vec::new();
+    while let Some(message) = receiver.recv().await {
+        let (chunk, bytes_done) = message?;
+        for row in chunk {
+            report.rows_read += 1;
+            match row {
+                Row::Good { row, record } => {
+                    if let Some(Value::Text(id)) = record.get("source_id")
+                        && stored_ids.contains(id)
+                    {
+                        let error = RowError {
+                            row,
+                            column: None,
+                            field: Some("source_id"),
+                            value: Some(model::mask(mapping.kind.field("source_id"), id)),
+                            reason: "source id already stored by an earlier submission of this source: send corrections with --replace".into(),
+                        };
+                        quarantine_row(&mut report, &mut bad, row, vec![error], Vec::new())?;
+                        continue;
+                    }
+                    report.rows_good += 1;
+                    good.push((row, record));
+                }
+                Row::Bad { row, errors, raw } => quarantine_row(&mut report, &mut bad, row, errors, raw)?,
+            }
+        }
+        if !(options.strict && report.rows_bad > 0) {
+            import.insert(&good).await?;
+            import.quarantine(&bad).await?;
+        }
+        good.clear();
+        bad.clear();
+        progress.set(bytes_done);
+        if progress.is_cancelled() {
+            import.rollback().await?;
+            return Err(Error::Cancelled);
+        }
+    }
+    reading.join().map_err(|_| Error::ReaderPanicked)?;
+    progress.finish();
+    if options.strict && report.rows_bad > 0 {
+        import.rollback().await?;
+        report.outcome = Outcome::Refused;
+        return Ok(report);
+    }
+    let totals = import.commit(report.rows_read).await?;
+    tracing::info!(
+        source,
+        submission = totals.submission_id,
+        stored = totals.rows_stored,
+        quarantined = totals.rows_quarantined,
+        "imported file"
+    );
+    report.outcome = Outcome::Imported(totals);
+    Ok(report)
+}
+
+fn quarantine_row(
+    report: &mut FileReport,
+    bad: &mut Vec<(u64, String, String)>,
+    row: u64,
+    errors: Vec<RowError>,
+    raw: Vec<(String, String)>,
+) -> Result<()> {
+    report.rows_bad += 1;
+    let errors_json = serde_json::to_string(&errors).map_err(|e| Error::Internal(e.to_string()))?;
+    let raw_json = serde_json::to_string(&raw).map_err(|e| Error::Internal(e.to_string()))?;
+    bad.push((row, errors_json, raw_json));
+    report.errors.extend(errors);
+    Ok(())
+}
+
+fn read_chunks(mut reader: FileReader, sender: tokio::sync::mpsc::Sender<Result<(Chunk, u64)>>) {
+    let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+    loop {
+        match reader.next_row() {
+            Some(Ok(row)) => {
+                chunk.push(row);
+                if chunk.len() == CHUNK_ROWS {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
+                    if sender.blocking_send(Ok((full, reader.progress().0))).is_err() {
+                        return;
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                let _ = sender.blocking_send(Err(e.into()));
+                return;
+            }
+            None => break,
+        }
+    }
+    let _ = sender.blocking_send(Ok((chunk, reader.progress().1)));
+}

@@ -1,0 +1,146 @@
+//! `palermo.toml`: an observatory's settings, read once into a typed value.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The name of the settings file inside an observatory folder.
+pub const SETTINGS_FILE: &str = "palermo.toml";
+/// The SQLite database inside an observatory folder (the embedded default).
+pub const DATABASE_FILE: &str = "palermo.db";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub observatory: ObservatorySettings,
+    #[serde(default)]
+    pub sources: Vec<SourceSettings>,
+    pub population: Option<PopulationSettings>,
+    #[serde(default)]
+    pub disclosure: DisclosureSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservatorySettings {
+    pub name: String,
+    /// ISO 3166-1 alpha-3 of the observatory's country.
+    pub country: String,
+    /// First and last reference year, inclusive.
+    pub years: Option<[i32; 2]>,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_seed() -> u64 {
+    2008
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSettings {
+    /// Short id, `[a-z0-9_]+`.
+    pub name: String,
+    /// One of the `source_kind` vocabulary.
+    pub kind: String,
+    /// The file, relative to the observatory folder.
+    pub file: PathBuf,
+    /// The mapping, relative to the observatory folder.
+    pub mapping: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSettings {
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureSettings {
+    /// Counts below this (and above zero) are suppressed in published tables.
+    #[serde(default = "default_min_cell")]
+    pub min_cell: u64,
+}
+
+impl Default for DisclosureSettings {
+    fn default() -> Self {
+        DisclosureSettings { min_cell: default_min_cell() }
+    }
+}
+
+fn default_min_cell() -> u64 {
+    5
+}
+
+impl Settings {
+    /// Reads and checks `DIR/palermo.toml`.
+    pub fn load(dir: &Path) -> Result<Settings> {
+        let path = dir.join(SETTINGS_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+        let settings: Settings =
+            toml::from_str(&text).map_err(|e| Error::Settings { path: path.clone(), reason: e.to_string() })?;
+        settings.check().map_err(|reason| Error::Settings { path, reason })?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if model::Iso3::parse(&self.observatory.country).is_none() {
+            return Err(format!(
+                "observatory.country `{}` is not an ISO 3166-1 alpha-3 code",
+                self.observatory.country
+            ));
+        }
+        for (i, source) in self.sources.iter().enumerate() {
+            if source.name.is_empty()
+                || !source.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(format!("sources[{i}].name `{}` must be made of a-z, 0-9 and _", source.name));
+            }
+            if model::vocab::SOURCE_KIND.lookup(&source.kind).is_none() {
+                return Err(format!(
+                    "sources[{i}].kind `{}` is not one of: {}",
+                    source.kind,
+                    model::vocab::SOURCE_KIND.codes().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            if self.sources[..i].iter().any(|s| s.name == source.name) {
+                return Err(format!("source `{}` is named twice", source.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// The source of this name.
+    pub fn source(&self, name: &str) -> Option<&SourceSettings> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+/// The settings file of a new, empty observatory.
+pub fn template(name: &str, country: &str) -> String {
+    format!(
+        r#"# Palermo observatory settings. See the README for every key.
+[observatory]
+name = "{name}"
+country = "{country}"      # ISO 3166-1 alpha-3
+# years = [2020, 2024]     # reference years, inclusive
+seed = 2008                # seed of every random step: same inputs and seed, same outputs
+
+# One [[sources]] block per agency list:
+# [[sources]]
+# name = "police"          # short id: a-z, 0-9, _
+# kind = "police"          # police, prosecution, court, immigration, labour_inspection, ngo, shelter, hotline, social_services
+# file = "data/police.csv"
+# mapping = "mappings/police.toml"
+
+# [population]             # for SDG 16.2.2 rates per 100,000
+# file = "data/population.csv"   # columns: year,sex,age_group,population
+
+[disclosure]
+min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed
+"#
+    )
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the application layer: import into SQLite and PostgreSQL.
+
+mod fixtures;
+mod import;
+mod postgres;

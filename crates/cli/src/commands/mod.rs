@@ -1,0 +1,56 @@
+//! The subcommands, one module each. Every command works on `--dir DIR` except `init`, `demo`,
+//! `check` without a folder, and the agency-side `encode`.
+
+mod import;
+mod init;
+mod status;
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use crate::{Cli, Status};
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty observatory folder.
+    Init(init::InitArgs),
+    /// Validate a file against a mapping and change nothing.
+    Check(import::CheckArgs),
+    /// Validate a source's file and store it; bad rows are quarantined.
+    Import(import::ImportArgs),
+    /// Show the submissions, records and quarantined rows the observatory holds.
+    Status,
+}
+
+/// Global options every command may use.
+#[derive(Debug)]
+pub struct Globals {
+    pub dir: std::path::PathBuf,
+    pub database: Option<String>,
+    pub format: crate::Format,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    let ctx = Globals { dir: cli.dir, database: cli.database, format: cli.format };
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Check(args) => import::check(&ctx, args),
+        Command::Import(args) => block_on(import::import(&ctx, args)),
+        Command::Status => block_on(status::run(&ctx)),
+    }
+}
+
+/// Runs an async command on a runtime made for it.
+pub fn block_on<F: std::future::Future<Output = anyhow::Result<Status>>>(future: F) -> anyhow::Result<Status> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(future)
+}
+
+/// Today's date, the one clock read that validation depends on.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}

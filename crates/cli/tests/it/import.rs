@@ -1,0 +1,195 @@
+//! `palermo init`, `check` and `import` as a user runs them.
+
+use std::time::{Duration, Instant};
+
+use crate::{palermo, text};
+
+const MAPPING: &str = r#"
+[columns]
+"id" = "source_id"
+"year" = "year"
+"sex" = "sex"
+"age" = "age"
+"given" = "given_name"
+"family" = "family_name"
+"born" = "date_of_birth"
+[values.sex]
+W = "female"
+M = "male"
+[constants]
+role = "victim_presumed"
+"#;
+
+fn rows(n: usize, bad_every: usize) -> String {
+    let mut out = String::from("id,year,sex,age,given,family,born\n");
+    for i in 0..n {
+        let sex = if bad_every > 0 && i % bad_every == 7 {
+            "Q"
+        } else if i % 2 == 0 {
+            "W"
+        } else {
+            "M"
+        };
+        out.push_str(&format!(
+            "r{i},{},{sex},{},Zorana{i},Kowalczyk{i},{}\n",
+            2018 + i % 6,
+            10 + i % 60,
+            1950 + i % 60
+        ));
+    }
+    out
+}
+
+fn setup(n: usize, bad_every: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let init = palermo(dir.path(), &["init", "obs", "--country", "XDL"], &[]);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    std::fs::write(dir.path().join("obs/mappings/ngo.toml"), MAPPING).expect("mapping");
+    std::fs::write(dir.path().join("obs/data/ngo.csv"), rows(n, bad_every)).expect("data");
+    dir
+}
+
+#[test]
+fn exit_codes_say_whether_the_data_had_problems() {
+    let dir = setup(40, 10);
+    let obs = dir.path().join("obs");
+    let args = [
+        "--dir",
+        "obs",
+        "import",
+        "--source",
+        "ngo",
+        "--kind",
+        "ngo",
+        "--mapping",
+        "obs/mappings/ngo.toml",
+        "obs/data/ngo.csv",
+    ];
+    let first = palermo(dir.path(), &args, &[]);
+    assert_eq!(first.status.code(), Some(1), "quarantined rows exit 1: {}", text(&first.stderr));
+    let out = text(&first.stdout);
+    assert!(out.contains("36 rows stored, 4 quarantined"), "{out}");
+    assert!(out.contains("row 9, column `sex` (sex), value `Q`"), "{out}");
+
+    let second = palermo(dir.path(), &args, &[]);
+    assert!(text(&second.stdout).contains("already imported"), "{}", text(&second.stdout));
+
+    let check = palermo(
+        dir.path(),
+        &["check", "obs/data/ngo.csv", "--mapping", "obs/mappings/ngo.toml", "--format", "json"],
+        &[],
+    );
+    assert_eq!(check.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).expect("json report");
+    assert_eq!(report["rows_bad"], 4);
+    assert_eq!(report["errors"][0]["column"], "sex");
+
+    let usage = palermo(dir.path(), &["import"], &[]);
+    assert_eq!(usage.status.code(), Some(2));
+    let missing = palermo(dir.path(), &["--dir", "nowhere", "import", "--source", "x", "f.csv"], &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("palermo.toml"), "{}", text(&missing.stderr));
+    assert!(obs.join("palermo.db").exists());
+}
+
+#[test]
+fn logs_and_errors_never_show_identifying_fields() {
+    let dir = setup(30, 10);
+    let args = [
+        "--dir",
+        "obs",
+        "import",
+        "--source",
+        "ngo",
+        "--kind",
+        "ngo",
+        "--mapping",
+        "obs/mappings/ngo.toml",
+        "obs/data/ngo.csv",
+    ];
+    let out = palermo(dir.path(), &args, &[("PALERMO_LOG", "trace")]);
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(all.contains("imported file"), "trace logs are on: {all}");
+    for secret in ["Zorana", "Kowalczyk", "1957"] {
+        assert!(!all.contains(secret), "`{secret}` leaked into output or logs");
+    }
+    // An identifying value in a bad cell is masked in the error.
+    std::fs::write(
+        dir.path().join("obs/data/bad.csv"),
+        "id,year,sex,age,given,family,born\nb1,2020,W,30,Zorana,Kowalczyk,31/31/1990\n",
+    )
+    .expect("write");
+    let bad = palermo(
+        dir.path(),
+        &["check", "obs/data/bad.csv", "--mapping", "obs/mappings/ngo.toml"],
+        &[("PALERMO_LOG", "trace")],
+    );
+    let all = text(&bad.stdout) + &text(&bad.stderr);
+    assert!(all.contains("column `born` (date_of_birth), value `<10 characters hidden>`"), "{all}");
+    assert!(!all.contains("31/31/1990"));
+}
+
+/// Killing the process in the middle of an import leaves the database as it was before the file.
+#[test]
+fn a_killed_import_leaves_the_database_consistent() {
+    let dir = setup(20, 0);
+    let big = dir.path().join("obs/data/big.csv");
+    std::fs::write(&big, rows(150_000, 0)).expect("big file");
+    let small_args = [
+        "--dir",
+        "obs",
+        "import",
+        "--source",
+        "ngo",
+        "--kind",
+        "ngo",
+        "--mapping",
+        "obs/mappings/ngo.toml",
+        "obs/data/ngo.csv",
+    ];
+    assert!(palermo(dir.path(), &small_args, &[]).status.success());
+
+    let big_args = [
+        "--dir",
+        "obs",
+        "import",
+        "--source",
+        "big",
+        "--kind",
+        "ngo",
+        "--mapping",
+        "obs/mappings/ngo.toml",
+        "obs/data/big.csv",
+    ];
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_palermo"))
+        .current_dir(dir.path())
+        .args(big_args)
+        .spawn()
+        .expect("spawn");
+    // Wait until the import is writing (the WAL file grows), then kill it without warning.
+    let wal = dir.path().join("obs/palermo.db-wal");
+    let start = Instant::now();
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 2_000_000 {
+        assert!(start.elapsed() < Duration::from_secs(120), "the import never started writing");
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the import finished before it could be killed: make the file bigger"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+
+    let stats = palermo(dir.path(), &["--dir", "obs", "--format", "json", "status"], &[]);
+    assert!(stats.status.success(), "{}", text(&stats.stderr));
+    let status: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("json");
+    assert_eq!(status["records"], 20, "only the first file's records: {status}");
+    assert_eq!(status["submissions"].as_array().map(Vec::len), Some(1), "{status}");
+
+    // The same import, run to its end, stores everything.
+    let rerun = palermo(dir.path(), &big_args, &[]);
+    assert!(rerun.status.success(), "{}", text(&rerun.stderr));
+    let stats = palermo(dir.path(), &["--dir", "obs", "--format", "json", "status"], &[]);
+    let status: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("json");
+    assert_eq!(status["records"], 150_020);
+}

@@ -1,0 +1,346 @@
+//! Streaming readers: a file (CSV, XLSX or JSON) is turned, row by row, into validated records or
+//! row errors. CSV streams, so a file larger than memory can be read; XLSX and JSON are read whole
+//! (spreadsheets and JSON documents of that size do not exist in practice).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use model::{Field, Record, Value};
+use sha2::{Digest, Sha256};
+
+use crate::mapping::{Encoding, Format, Mapping};
+use crate::{Error, Result};
+
+/// One problem of one row, with everything a data officer needs to fix it. The value is masked
+/// when the field identifies a person.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// Row number as a spreadsheet shows it: the header is row 1 (for JSON: the record's position).
+    pub row: u64,
+    pub column: Option<String>,
+    pub field: Option<&'static str>,
+    pub value: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}", self.row)?;
+        if let Some(column) = &self.column {
+            write!(f, ", column `{column}`")?;
+        }
+        if let Some(field) = self.field {
+            write!(f, " ({field})")?;
+        }
+        if let Some(value) = &self.value {
+            write!(f, ", value `{value}`")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// The outcome of reading one row.
+#[derive(Debug)]
+pub enum Row {
+    Good {
+        row: u64,
+        record: Record,
+    },
+    /// A refused row: its errors and its raw cells (header, cell), kept for the quarantine so
+    /// nothing is lost. The raw cells may identify a person: they go only to protected storage.
+    Bad {
+        row: u64,
+        errors: Vec<RowError>,
+        raw: Vec<(String, String)>,
+    },
+}
+
+/// Computes the SHA-256 of a file, streaming, as lower-case hex.
+pub fn hash_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+enum Source {
+    Csv(Box<csv::Reader<Box<dyn Read + Send>>>, csv::ByteRecord),
+    /// Rows already in memory (XLSX, JSON), with their row numbers.
+    Loaded(std::vec::IntoIter<(u64, Vec<String>)>),
+}
+
+/// Reads one file with one mapping. Iterate with [`FileReader::next_row`].
+pub struct FileReader {
+    path: PathBuf,
+    mapping: Mapping,
+    today: NaiveDate,
+    source: Source,
+    encoding: Encoding,
+    headers: Vec<String>,
+    /// For each mapped field: the index of its column in the file.
+    columns: Vec<(usize, &'static Field)>,
+    seen_ids: HashMap<String, u64>,
+    total_bytes: u64,
+    /// Columns of the file that the mapping does not use.
+    pub ignored_columns: Vec<String>,
+    /// Optional fields the mapping names but the file lacks: read as not recorded.
+    pub missing_optional_columns: Vec<String>,
+}
+
+impl std::fmt::Debug for FileReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileReader").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl FileReader {
+    /// Opens a file, reads its header and matches it against the mapping. A file-level problem
+    /// (empty file, a required column missing, an unreadable spreadsheet) refuses the whole file.
+    pub fn open(path: &Path, mapping: &Mapping, today: NaiveDate) -> Result<FileReader> {
+        let io = |source| Error::Io { path: path.to_owned(), source };
+        let total_bytes = std::fs::metadata(path).map_err(io)?.len();
+        if total_bytes == 0 {
+            return Err(Error::EmptyFile { path: path.to_owned() });
+        }
+        let format = match mapping.format {
+            Some(f) => f,
+            None => match path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).as_deref() {
+                Some("xlsx" | "xlsm") => Format::Xlsx,
+                Some("json") => Format::Json,
+                _ => Format::Csv,
+            },
+        };
+        let (source, headers) = match format {
+            Format::Csv => open_csv(path, mapping)?,
+            Format::Xlsx => {
+                let (headers, rows) = crate::sheet::read_xlsx(path, mapping)?;
+                (Source::Loaded(rows.into_iter()), headers)
+            }
+            Format::Json => {
+                let (headers, rows) = crate::sheet::read_json(path, mapping)?;
+                (Source::Loaded(rows.into_iter()), headers)
+            }
+        };
+        if headers.iter().all(|h| h.trim().is_empty()) {
+            return Err(Error::EmptyFile { path: path.to_owned() });
+        }
+        let mut columns = Vec::new();
+        let mut missing_optional_columns = Vec::new();
+        for (column, field) in &mapping.columns {
+            let found = headers
+                .iter()
+                .position(|h| h.trim() == column.trim())
+                .or_else(|| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(column.trim())));
+            match found {
+                Some(i) => columns.push((i, *field)),
+                None if field.required
+                    || (field.name == "date" && !mapping.columns.iter().any(|(_, f)| f.name == "year")) =>
+                {
+                    return Err(Error::MissingColumn {
+                        path: path.to_owned(),
+                        column: column.clone(),
+                        field: field.name,
+                    });
+                }
+                None => missing_optional_columns.push(column.clone()),
+            }
+        }
+        let ignored_columns = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !columns.iter().any(|(c, _)| c == i))
+            .map(|(_, h)| h.clone())
+            .collect();
+        Ok(FileReader {
+            path: path.to_owned(),
+            mapping: mapping.clone(),
+            today,
+            source,
+            encoding: mapping.encoding,
+            headers,
+            columns,
+            seen_ids: HashMap::new(),
+            total_bytes,
+            ignored_columns,
+            missing_optional_columns,
+        })
+    }
+
+    /// Bytes read so far and the file's size, for a progress bar.
+    pub fn progress(&self) -> (u64, u64) {
+        match &self.source {
+            Source::Csv(reader, _) => (reader.position().byte(), self.total_bytes),
+            Source::Loaded(rows) => {
+                let left = rows.len() as u64;
+                (self.total_bytes.saturating_sub(left), self.total_bytes)
+            }
+        }
+    }
+
+    /// The next row, validated; `None` at the end of the file.
+    pub fn next_row(&mut self) -> Option<Result<Row>> {
+        let (row, cells) = match &mut self.source {
+            Source::Csv(reader, record) => {
+                let line = reader.position().line() + 1;
+                match reader.read_byte_record(record) {
+                    Ok(false) => return None,
+                    Ok(true) => {}
+                    Err(e) => {
+                        let row = e.position().map_or(line, |p| p.line());
+                        return Some(Ok(self.bad_row(
+                            row,
+                            Vec::new(),
+                            None,
+                            format!("unreadable line: {}", csv_reason(&e)),
+                        )));
+                    }
+                }
+                let row = record.position().map_or(line, |p| p.line());
+                match decode_record(record, self.encoding) {
+                    Ok(cells) => (row, cells),
+                    Err(index) => {
+                        let column = self.headers.get(index).cloned();
+                        return Some(Ok(self.bad_row(
+                            row,
+                            Vec::new(),
+                            column,
+                            "bytes that are not valid UTF-8: if the file is Latin-1, declare `encoding = \"latin1\"` under [file] in the mapping".into(),
+                        )));
+                    }
+                }
+            }
+            Source::Loaded(rows) => rows.next()?,
+        };
+        Some(Ok(self.validate(row, cells)))
+    }
+
+    fn bad_row(&self, row: u64, cells: Vec<String>, column: Option<String>, reason: String) -> Row {
+        let raw = self.headers.iter().cloned().zip(cells).collect();
+        Row::Bad { row, errors: vec![RowError { row, column, field: None, value: None, reason }], raw }
+    }
+
+    fn validate(&mut self, row: u64, cells: Vec<String>) -> Row {
+        if cells.len() != self.headers.len() {
+            let reason = if cells.len() < self.headers.len() {
+                format!("ragged or truncated line: {} fields where the header has {}", cells.len(), self.headers.len())
+            } else {
+                format!("ragged line: {} fields where the header has {}", cells.len(), self.headers.len())
+            };
+            return self.bad_row(row, cells, None, reason);
+        }
+        let mut record = Record::empty(self.mapping.kind);
+        let mut errors = Vec::new();
+        for (index, field) in &self.columns {
+            let raw = cells[*index].as_str();
+            let recoded = self.mapping.recode(field, raw);
+            let ctx = self.mapping.cell_context(field, self.today);
+            match model::value::parse_cell(field, &recoded, &ctx) {
+                Ok(value) => set(&mut record, field, value),
+                Err(problem) => errors.push(RowError {
+                    row,
+                    column: Some(self.headers[*index].clone()),
+                    field: Some(field.name),
+                    value: Some(model::mask(Some(field), raw)),
+                    reason: problem.to_string(),
+                }),
+            }
+        }
+        for (field, value) in &self.mapping.constants {
+            set(&mut record, field, value.clone());
+        }
+        if errors.is_empty()
+            && let Err((name, problem)) = record.complete()
+        {
+            let column = self.columns.iter().find(|(_, f)| f.name == name).map(|(i, _)| self.headers[*i].clone());
+            errors.push(RowError { row, column, field: Some(name), value: None, reason: problem.to_string() });
+        }
+        if errors.is_empty() && self.mapping.kind == model::RecordKind::Persons {
+            if let Some(Value::Text(id)) = record.get("source_id") {
+                if let Some(first) = self.seen_ids.get(id) {
+                    let column =
+                        self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone());
+                    errors.push(RowError {
+                        row,
+                        column,
+                        field: Some("source_id"),
+                        value: Some(model::mask(record.kind.field("source_id"), id)),
+                        reason: format!("duplicate source id: already used in row {first} of this file"),
+                    });
+                } else {
+                    self.seen_ids.insert(id.clone(), row);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Row::Good { row, record }
+        } else {
+            Row::Bad { row, errors, raw: self.headers.iter().cloned().zip(cells).collect() }
+        }
+    }
+}
+
+fn set(record: &mut Record, field: &Field, value: Value) {
+    if let Some(i) = record.kind.fields().iter().position(|f| f.name == field.name) {
+        record.values[i] = value;
+    }
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(_) => "the file could not be read".into(),
+        csv::ErrorKind::Utf8 { .. } => "bytes that are not valid UTF-8".into(),
+        csv::ErrorKind::UnequalLengths { .. } => "ragged line".into(),
+        _ => "malformed CSV".into(),
+    }
+}
+
+fn open_csv(path: &Path, mapping: &Mapping) -> Result<(Source, Vec<String>)> {
+    let file = File::open(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let input: Box<dyn Read + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(mapping.delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(input);
+    let header =
+        reader.byte_headers().map_err(|e| Error::Csv { path: path.to_owned(), reason: csv_reason(&e) })?.clone();
+    let mut headers =
+        decode_record(&header, mapping.encoding).map_err(|_| Error::HeaderEncoding { path: path.to_owned() })?;
+    if let Some(first) = headers.first_mut() {
+        *first = first.trim_start_matches('\u{feff}').to_owned();
+    }
+    check_duplicate_headers(path, &headers)?;
+    Ok((Source::Csv(Box::new(reader), csv::ByteRecord::new()), headers))
+}
+
+pub(crate) fn check_duplicate_headers(path: &Path, headers: &[String]) -> Result<()> {
+    for (i, h) in headers.iter().enumerate() {
+        if !h.trim().is_empty() && headers[..i].iter().any(|g| g.trim() == h.trim()) {
+            return Err(Error::DuplicateColumn { path: path.to_owned(), column: h.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// Decodes every cell; on failure returns the index of the first undecodable cell.
+fn decode_record(record: &csv::ByteRecord, encoding: Encoding) -> std::result::Result<Vec<String>, usize> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| match encoding {
+            Encoding::Utf8 => std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| i),
+            Encoding::Latin1 => Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned()),
+        })
+        .collect()
+}

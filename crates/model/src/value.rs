@@ -1,0 +1,272 @@
+//! Parsed values of the case schema and the cell-level validation that produces them.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::country::Iso3;
+use crate::field::{Field, FieldKind};
+use crate::vocab::{self, NOT_RECORDED, UNKNOWN};
+
+/// A date that may lack its day, or its month and day (dates of birth often do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartialDate {
+    pub year: i32,
+    pub month: Option<u32>,
+    pub day: Option<u32>,
+}
+
+impl std::fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.month, self.day) {
+            (Some(m), Some(d)) => write!(f, "{:04}-{:02}-{:02}", self.year, m, d),
+            (Some(m), None) => write!(f, "{:04}-{:02}", self.year, m),
+            _ => write!(f, "{:04}", self.year),
+        }
+    }
+}
+
+/// One validated value of a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// The source does not record the field.
+    NotRecorded,
+    /// The source recorded that the value is not known.
+    Unknown,
+    Code(&'static str),
+    /// Sorted, without repeats.
+    Codes(Vec<&'static str>),
+    Country(Iso3),
+    Int(i64),
+    Date(NaiveDate),
+    PartialDate(PartialDate),
+    Text(String),
+}
+
+impl Value {
+    /// The value as stored in a text column and written in tables: codes as they are, several
+    /// codes joined by `;`, dates as ISO 8601, `unknown` and `not_recorded` as those words.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::NotRecorded => NOT_RECORDED.to_owned(),
+            Value::Unknown => UNKNOWN.to_owned(),
+            Value::Code(code) => (*code).to_owned(),
+            Value::Codes(codes) => codes.join(";"),
+            Value::Country(c) => c.to_string(),
+            Value::Int(n) => n.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::PartialDate(d) => d.to_string(),
+            Value::Text(t) => t.clone(),
+        }
+    }
+
+    /// The number, for integer fields.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Whether the value is a real observation (neither unknown nor not recorded).
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Value::NotRecorded | Value::Unknown)
+    }
+}
+
+/// Why a cell was refused. The text never contains the cell's value: callers add it, masked
+/// when the field identifies a person.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("required value is missing")]
+    Missing,
+    #[error("not a code of the `{vocabulary}` vocabulary (allowed: {allowed})")]
+    UnknownCode { vocabulary: &'static str, allowed: String },
+    #[error("not an ISO 3166-1 alpha-3 country code")]
+    UnknownCountry,
+    #[error("not a whole number")]
+    NotANumber,
+    #[error("impossible value: must be between {min} and {max}")]
+    OutOfRange { min: i64, max: i64 },
+    #[error("not a date in the format `{format}`")]
+    UnparseableDate { format: String },
+    #[error("date lies in the future")]
+    FutureDate,
+    #[error("year must be between 1990 and {max}")]
+    YearOutOfRange { max: i32 },
+    #[error("too long: {chars} characters, at most {max} allowed")]
+    TooLong { chars: usize, max: usize },
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+/// How to read cells: the mapping's date format and multi-value separator for one field, and
+/// today's date (so that the check for future dates is a plain input, not a clock read).
+#[derive(Debug, Clone)]
+pub struct CellContext<'a> {
+    pub date_format: &'a str,
+    pub separator: &'a str,
+    pub today: NaiveDate,
+}
+
+/// The longest cell Palermo reads; anything longer is refused before it is parsed.
+pub const MAX_CELL_CHARS: usize = 1000;
+
+/// Parses and validates one cell of `field`. An empty cell is `unknown` for coded fields and
+/// `not recorded` for scalars; `unknown` and `not_recorded` spelled out are accepted everywhere.
+pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Value, Problem> {
+    let text = raw.trim();
+    let chars = text.chars().count();
+    if chars > MAX_CELL_CHARS {
+        return Err(Problem::TooLong { chars, max: MAX_CELL_CHARS });
+    }
+    let lower = vocab::normalise_code(text);
+    if lower == UNKNOWN {
+        return required_or(field, Value::Unknown);
+    }
+    if lower == NOT_RECORDED {
+        return required_or(field, Value::NotRecorded);
+    }
+    if text.is_empty() {
+        return match field.kind {
+            FieldKind::Code(_) | FieldKind::MultiCode(_) | FieldKind::Country => required_or(field, Value::Unknown),
+            _ => required_or(field, Value::NotRecorded),
+        };
+    }
+    match field.kind {
+        FieldKind::Code(v) => v.lookup(text).map(|t| Value::Code(t.code)).ok_or_else(|| unknown_code(v)),
+        FieldKind::MultiCode(v) => {
+            let mut codes = Vec::new();
+            for part in text.split(ctx.separator).map(str::trim).filter(|p| !p.is_empty()) {
+                codes.push(v.lookup(part).ok_or_else(|| unknown_code(v))?.code);
+            }
+            codes.sort_unstable();
+            codes.dedup();
+            Ok(if codes.is_empty() { Value::Unknown } else { Value::Codes(codes) })
+        }
+        FieldKind::Country => Iso3::parse(text).map(Value::Country).ok_or(Problem::UnknownCountry),
+        FieldKind::Integer { min, max } => {
+            let n: i64 = parse_integer(text)?;
+            if n < min || n > max {
+                return Err(Problem::OutOfRange { min, max });
+            }
+            Ok(Value::Int(n))
+        }
+        FieldKind::Year => {
+            let n = parse_integer(text)?;
+            check_year(n, ctx.today).map(Value::Int)
+        }
+        FieldKind::Date => {
+            let date = NaiveDate::parse_from_str(text, ctx.date_format)
+                .map_err(|_| Problem::UnparseableDate { format: ctx.date_format.to_owned() })?;
+            if date > ctx.today {
+                return Err(Problem::FutureDate);
+            }
+            Ok(Value::Date(date))
+        }
+        FieldKind::PartialDate => parse_partial_date(text, ctx).map(Value::PartialDate),
+        FieldKind::Text { max_chars } => {
+            if chars > max_chars {
+                return Err(Problem::TooLong { chars, max: max_chars });
+            }
+            Ok(Value::Text(text.to_owned()))
+        }
+    }
+}
+
+fn required_or(field: &Field, value: Value) -> Result<Value, Problem> {
+    if field.required { Err(Problem::Missing) } else { Ok(value) }
+}
+
+fn unknown_code(v: &'static crate::vocab::Vocabulary) -> Problem {
+    Problem::UnknownCode { vocabulary: v.name, allowed: v.codes().collect::<Vec<_>>().join(", ") }
+}
+
+fn parse_integer(text: &str) -> Result<i64, Problem> {
+    // Spreadsheets hand integers over as "34.0"; accept a zero fraction, refuse any other.
+    let text = text.strip_suffix(".0").unwrap_or(text);
+    text.parse().map_err(|_| Problem::NotANumber)
+}
+
+/// Checks that a year is plausible for an identification: from 1990 up to the current year.
+pub fn check_year(year: i64, today: NaiveDate) -> Result<i64, Problem> {
+    if year < 1990 || year > i64::from(today.year()) {
+        return Err(Problem::YearOutOfRange { max: today.year() });
+    }
+    Ok(year)
+}
+
+fn parse_partial_date(text: &str, ctx: &CellContext<'_>) -> Result<PartialDate, Problem> {
+    let bad = || Problem::UnparseableDate { format: ctx.date_format.to_owned() };
+    let partial = if let Ok(date) = NaiveDate::parse_from_str(text, ctx.date_format) {
+        PartialDate { year: date.year(), month: Some(date.month()), day: Some(date.day()) }
+    } else {
+        // A bare year, or year and month, whatever the full format is.
+        let parts: Vec<&str> = text.split(['-', '/', '.']).collect();
+        match parts.as_slice() {
+            [y] if y.len() == 4 => PartialDate { year: y.parse().map_err(|_| bad())?, month: None, day: None },
+            [y, m] if y.len() == 4 => {
+                let month: u32 = m.parse().map_err(|_| bad())?;
+                if !(1..=12).contains(&month) {
+                    return Err(bad());
+                }
+                PartialDate { year: y.parse().map_err(|_| bad())?, month: Some(month), day: None }
+            }
+            [m, y] if y.len() == 4 => {
+                let month: u32 = m.parse().map_err(|_| bad())?;
+                if !(1..=12).contains(&month) {
+                    return Err(bad());
+                }
+                PartialDate { year: y.parse().map_err(|_| bad())?, month: Some(month), day: None }
+            }
+            _ => return Err(bad()),
+        }
+    };
+    let today = PartialDate { year: ctx.today.year(), month: Some(ctx.today.month()), day: Some(ctx.today.day()) };
+    if partial.year > today.year || (partial.day.is_some() && partial > today) || partial.year < 1900 {
+        return Err(if partial.year < 1900 { bad() } else { Problem::FutureDate });
+    }
+    Ok(partial)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::RecordKind;
+
+    fn ctx() -> CellContext<'static> {
+        CellContext {
+            date_format: "%d/%m/%Y",
+            separator: "|",
+            today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default(),
+        }
+    }
+
+    fn check(field: &str, raw: &str) -> Result<String, Problem> {
+        let f = RecordKind::Persons.field(field).ok_or(Problem::Missing)?;
+        parse_cell(f, raw, &ctx()).map(|v| v.to_text())
+    }
+
+    #[test]
+    fn cells_parse_or_give_the_reason() {
+        assert_eq!(check("sex", "Female"), Ok("female".into()));
+        assert_eq!(check("sex", ""), Ok("unknown".into()));
+        assert_eq!(check("sex", "not recorded"), Ok("not_recorded".into()));
+        assert!(matches!(check("sex", "W"), Err(Problem::UnknownCode { .. })));
+        assert_eq!(check("exploitation", "forced labour| sexual |sexual"), Ok("forced_labour;sexual".into()));
+        assert_eq!(check("age", "34.0"), Ok("34".into()));
+        assert_eq!(check("age", "140"), Err(Problem::OutOfRange { min: 0, max: 110 }));
+        assert_eq!(check("age", "-1"), Err(Problem::OutOfRange { min: 0, max: 110 }));
+        assert_eq!(check("age", "abc"), Err(Problem::NotANumber));
+        assert_eq!(check("date", "31/12/2020"), Ok("2020-12-31".into()));
+        assert_eq!(check("date", "01/01/2027"), Err(Problem::FutureDate));
+        assert!(matches!(check("date", "2020-12-31"), Err(Problem::UnparseableDate { .. })));
+        assert_eq!(check("year", "2031"), Err(Problem::YearOutOfRange { max: 2026 }));
+        assert_eq!(check("year", ""), Err(Problem::Missing));
+        assert_eq!(check("citizenship", "rou"), Ok("ROU".into()));
+        assert_eq!(check("citizenship", "Romania"), Err(Problem::UnknownCountry));
+        assert_eq!(check("date_of_birth", "1990"), Ok("1990".into()));
+        assert_eq!(check("date_of_birth", "03/1990"), Ok("1990-03".into()));
+        assert_eq!(check("date_of_birth", "05/03/1990"), Ok("1990-03-05".into()));
+        assert!(check("source_id", &"x".repeat(65)).is_err());
+        assert!(matches!(check("given_name", &"x".repeat(5000)), Err(Problem::TooLong { .. })));
+    }
+}

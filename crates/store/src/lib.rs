@@ -1,0 +1,153 @@
+//! Palermo's database.
+//!
+//! One code path for SQLite (embedded default: one file inside the observatory folder) and
+//! PostgreSQL (multi-user deployments), through sqlx's `Any` driver and portable SQL with `$N`
+//! placeholders, which both engines accept. Only this crate knows SQL.
+//!
+//! - Every record keeps its provenance: source, submission (file name, SHA-256, received-at) and
+//!   row number.
+//! - Identifying fields live in `person_identities`, apart from the analytical `person_records`;
+//!   they are read only through [`Store::read_identities`], which writes an audit entry first.
+//! - An import is one transaction ([`Import`]): a crash or kill mid-file leaves the database as
+//!   it was before that file.
+
+mod import;
+mod migrate;
+mod query;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::AnyPool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+
+pub use import::{Import, ImportTotals};
+pub use query::{Identity, QuarantinedRow, StoredJustice, StoredPerson, Submission};
+
+/// Store errors. Messages name tables and operations, never a person's data.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error while {action}: {source}")]
+    Database {
+        action: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("unsupported database URL (expected sqlite://… or postgres://…)")]
+    UnsupportedUrl,
+    #[error("the database was written by a newer Palermo (schema version {found}, this build knows {known})")]
+    NewerSchema { found: i64, known: i64 },
+    #[error("source `{name}` is registered as `{existing}`, not `{requested}`")]
+    SourceKindConflict { name: String, existing: String, requested: String },
+    #[error("serialising {what}: {source}")]
+    Json {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn db(action: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |source| Error::Database { action, source }
+}
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to a migrated Palermo database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path` and migrates it.
+    pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        Store::open(&url).await
+    }
+
+    /// Opens a database by URL (`sqlite://…` or `postgres://…`) and migrates it.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::UnsupportedUrl);
+        };
+        let options = AnyConnectOptions::from_str(url).map_err(db("parsing the database URL"))?;
+        let mut pool_options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 2 } else { 4 });
+        if backend == Backend::Sqlite {
+            pool_options = pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // WAL keeps readers going during an import and makes commits atomic across a
+                    // crash; NORMAL sync is durable at every checkpoint, which is what a batch
+                    // import needs.
+                    sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool_options.connect_with(options).await.map_err(db("connecting"))?;
+        let store = Store { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Builds `($1, $2, …), ($k+1, …)` for `rows` rows of `columns` values each, numbering from 1.
+pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(r * columns + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// The current time as an RFC 3339 UTC string, the one time format the store writes.
+pub fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_across_rows() {
+        assert_eq!(super::placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+    }
+}
