@@ -83,7 +83,7 @@ pub fn check_file(
             }
         }
         report.rows_read += 1;
-        if report.rows_read % 4096 == 0 {
+        if report.rows_read.is_multiple_of(4096) {
             progress.set(reader.progress().0);
         }
     }
@@ -112,17 +112,24 @@ fn empty_report(
     }
 }
 
-/// Imports one file of `source` (registered with `source_kind`) into the store, atomically.
+/// The source a file belongs to: its short name and its kind (police, ngo, …).
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+}
+
+/// Imports one file of `source` into the store, atomically.
 pub async fn import_file(
     store: &Store,
-    source: &str,
-    source_kind: &str,
+    source: Source<'_>,
     path: &Path,
     mapping: &Mapping,
     options: ImportOptions,
     today: chrono::NaiveDate,
     progress: &dyn Progress,
 ) -> Result<FileReport> {
+    let (source, source_kind) = (source.name, source.kind);
     let sha256 = ingest::hash_file(path)?;
     let reader = FileReader::open(path, mapping, today)?;
     if !options.replace

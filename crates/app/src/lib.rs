@@ -4,15 +4,23 @@
 //! `monitor`, …) and the store are called from here and nowhere else. This is the only layer that
 //! does IO and drives the engines.
 
+pub mod encode;
+pub mod estimate;
 pub mod import;
+pub mod monitor;
 pub mod observatory;
+pub mod pipeline;
+pub mod report;
 pub mod settings;
+pub mod stats;
 
 use std::path::PathBuf;
 
-pub use import::{FileReport, ImportOptions, Outcome, check_file, import_file};
+pub use import::{FileReport, ImportOptions, Outcome, Source, check_file, import_file};
 pub use observatory::Observatory;
 pub use settings::Settings;
+/// The demo simulator, re-exported for the shells.
+pub use sim;
 
 /// Application errors: each keeps its cause.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +41,8 @@ pub enum Error {
     Ingest(#[from] ingest::Error),
     #[error(transparent)]
     Store(#[from] store::Error),
+    #[error(transparent)]
+    Monitor(#[from] monitor::Error),
     #[error("cancelled")]
     Cancelled,
     #[error("the file reader stopped unexpectedly")]

@@ -90,6 +90,8 @@ pub struct FileReader {
     /// For each mapped field: the index of its column in the file.
     columns: Vec<(usize, &'static Field)>,
     seen_ids: HashMap<String, u64>,
+    /// Data rows read from a CSV file so far.
+    csv_rows: u64,
     total_bytes: u64,
     /// Columns of the file that the mapping does not use.
     pub ignored_columns: Vec<String>,
@@ -170,6 +172,7 @@ impl FileReader {
             headers,
             columns,
             seen_ids: HashMap::new(),
+            csv_rows: 0,
             total_bytes,
             ignored_columns,
             missing_optional_columns,
@@ -191,12 +194,14 @@ impl FileReader {
     pub fn next_row(&mut self) -> Option<Result<Row>> {
         let (row, cells) = match &mut self.source {
             Source::Csv(reader, record) => {
-                let line = reader.position().line() + 1;
+                // Rows are counted as a spreadsheet shows them (the header is row 1), whatever the
+                // line endings and however many lines a quoted cell spans.
+                self.csv_rows += 1;
+                let row = self.csv_rows + 1;
                 match reader.read_byte_record(record) {
                     Ok(false) => return None,
                     Ok(true) => {}
                     Err(e) => {
-                        let row = e.position().map_or(line, |p| p.line());
                         return Some(Ok(self.bad_row(
                             row,
                             Vec::new(),
@@ -205,7 +210,6 @@ impl FileReader {
                         )));
                     }
                 }
-                let row = record.position().map_or(line, |p| p.line());
                 match decode_record(record, self.encoding) {
                     Ok(cells) => (row, cells),
                     Err(index) => {
@@ -264,21 +268,22 @@ impl FileReader {
             let column = self.columns.iter().find(|(_, f)| f.name == name).map(|(i, _)| self.headers[*i].clone());
             errors.push(RowError { row, column, field: Some(name), value: None, reason: problem.to_string() });
         }
-        if errors.is_empty() && self.mapping.kind == model::RecordKind::Persons {
-            if let Some(Value::Text(id)) = record.get("source_id") {
-                if let Some(first) = self.seen_ids.get(id) {
-                    let column =
-                        self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone());
-                    errors.push(RowError {
-                        row,
-                        column,
-                        field: Some("source_id"),
-                        value: Some(model::mask(record.kind.field("source_id"), id)),
-                        reason: format!("duplicate source id: already used in row {first} of this file"),
-                    });
-                } else {
-                    self.seen_ids.insert(id.clone(), row);
-                }
+        if errors.is_empty()
+            && self.mapping.kind == model::RecordKind::Persons
+            && let Some(Value::Text(id)) = record.get("source_id")
+        {
+            if let Some(first) = self.seen_ids.get(id) {
+                let column =
+                    self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone());
+                errors.push(RowError {
+                    row,
+                    column,
+                    field: Some("source_id"),
+                    value: Some(model::mask(record.kind.field("source_id"), id)),
+                    reason: format!("duplicate source id: already used in row {first} of this file"),
+                });
+            } else {
+                self.seen_ids.insert(id.clone(), row);
             }
         }
         if errors.is_empty() {

@@ -56,6 +56,20 @@ impl Record {
             return Err(("year", Problem::Missing));
         }
         if self.kind == RecordKind::Persons {
+            // A victim whose citizenship and country of exploitation are both known was trafficked
+            // across a border exactly when they differ (UNODC's definition of domestic trafficking:
+            // exploited in the country of citizenship).
+            if let (
+                Some(Value::Country(citizenship)),
+                Some(Value::Country(exploited)),
+                Some(Value::NotRecorded | Value::Unknown),
+            ) = (self.get("citizenship"), self.get("country_of_exploitation"), self.get("cross_border"))
+            {
+                let derived = if citizenship == exploited { "domestic" } else { "cross_border" };
+                if let Some(slot) = self.slot("cross_border") {
+                    *slot = Value::Code(derived);
+                }
+            }
             let age = self.get("age").and_then(Value::as_int);
             let band = self.get("age_band").cloned().unwrap_or(Value::NotRecorded);
             match (age, band) {

@@ -7,9 +7,5 @@ fn main() {
 
 #[divan::bench(args = [3_000, 30_000], sample_count = 20)]
 fn simulate(size: usize) -> sim::Demo {
-    sim::simulate(&sim::SimConfig {
-        size,
-        ..sim::SimConfig::default()
-    })
-    .expect("the demo simulates")
+    sim::simulate(&sim::SimConfig { size, ..sim::SimConfig::default() }).expect("the demo simulates")
 }

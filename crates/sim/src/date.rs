@@ -57,16 +57,8 @@ impl Date {
     /// The same day `years` years earlier/later; 29 February becomes 28 February off leap years.
     pub(crate) fn shift_years(self, years: i32) -> Self {
         let year = self.year + years;
-        let day = if self.month == 2 && self.day == 29 && !is_leap(year) {
-            28
-        } else {
-            self.day
-        };
-        Self {
-            year,
-            month: self.month,
-            day,
-        }
+        let day = if self.month == 2 && self.day == 29 && !is_leap(year) { 28 } else { self.day };
+        Self { year, month: self.month, day }
     }
 
     pub(crate) fn format(self, fmt: DateFormat) -> String {
@@ -120,10 +112,7 @@ mod tests {
             assert_eq!(date.to_days(), days);
         }
         assert_eq!(Date::new(1970, 1, 1).to_days(), 0);
-        assert_eq!(
-            Date::new(2024, 3, 1).to_days() - Date::new(2024, 2, 28).to_days(),
-            2
-        );
+        assert_eq!(Date::new(2024, 3, 1).to_days() - Date::new(2024, 2, 28).to_days(), 2);
     }
 
     #[test]

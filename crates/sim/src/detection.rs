@@ -33,14 +33,8 @@ pub(crate) enum Agency {
 }
 
 impl Agency {
-    pub(crate) const ALL: [Agency; 6] = [
-        Self::Police,
-        Self::LabourInspection,
-        Self::Ngo,
-        Self::Shelter,
-        Self::Immigration,
-        Self::Hotline,
-    ];
+    pub(crate) const ALL: [Agency; 6] =
+        [Self::Police, Self::LabourInspection, Self::Ngo, Self::Shelter, Self::Immigration, Self::Hotline];
 
     /// Source name in `palermo.toml`, also its `kind` and its `referred_by` code.
     pub(crate) fn name(self) -> &'static str {

@@ -121,18 +121,12 @@ const POLICE_REFERRAL: Codes = &[
     ("self", "SELF"),
     ("other", "OTHER"),
 ];
-const POLICE_ROLE: Codes = &[
-    ("victim_identified", "identified"),
-    ("victim_presumed", "presumed"),
-];
+const POLICE_ROLE: Codes = &[("victim_identified", "identified"), ("victim_presumed", "presumed")];
 
 static POLICE: Dialect = Dialect {
     agency: Agency::Police,
     path: "data/police.csv",
-    format: FileFormat::Csv {
-        delimiter: b',',
-        latin1: false,
-    },
+    format: FileFormat::Csv { delimiter: b',', latin1: false },
     date_format: DateFormat::DaySlash,
     headers: &[
         "Case no.",
@@ -230,9 +224,7 @@ const LABOUR_REFERRAL: Codes = &[
 static LABOUR_INSPECTION: Dialect = Dialect {
     agency: Agency::LabourInspection,
     path: "data/labour_inspection.xlsx",
-    format: FileFormat::Xlsx {
-        sheet: "Inspections",
-    },
+    format: FileFormat::Xlsx { sheet: "Inspections" },
     date_format: DateFormat::Iso,
     headers: &[
         "Inspection ref",
@@ -268,20 +260,11 @@ static LABOUR_INSPECTION: Dialect = Dialect {
     ],
     age_col: Some(6),
     bad_code: (5, "Q"),
-    malformed: &[
-        Reason::UnknownCode,
-        Reason::ImpossibleAge,
-        Reason::FutureDate,
-        Reason::DuplicateSourceId,
-    ],
+    malformed: &[Reason::UnknownCode, Reason::ImpossibleAge, Reason::FutureDate, Reason::DuplicateSourceId],
 };
 
 // ------------------------------------------------------ NGO (CSV, semicolon, ISO 8859-1)
-const NGO_SEX: Codes = &[
-    ("female", "female"),
-    ("male", "male"),
-    ("unknown", "not known"),
-];
+const NGO_SEX: Codes = &[("female", "female"), ("male", "male"), ("unknown", "not known")];
 const NGO_FORMS: Codes = &[
     ("sexual", "sexual exploitation"),
     ("forced_labour", "forced labour"),
@@ -339,10 +322,7 @@ const NGO_REFERRAL: Codes = &[
 static NGO: Dialect = Dialect {
     agency: Agency::Ngo,
     path: "data/ngo.csv",
-    format: FileFormat::Csv {
-        delimiter: b';',
-        latin1: true,
-    },
+    format: FileFormat::Csv { delimiter: b';', latin1: true },
     date_format: DateFormat::DayDot,
     headers: &[
         "Client code",
@@ -384,12 +364,7 @@ static NGO: Dialect = Dialect {
     ],
     age_col: Some(6),
     bad_code: (7, "Atlantis"),
-    malformed: &[
-        Reason::UnknownCode,
-        Reason::FutureDate,
-        Reason::DuplicateSourceId,
-        Reason::RaggedLine,
-    ],
+    malformed: &[Reason::UnknownCode, Reason::FutureDate, Reason::DuplicateSourceId, Reason::RaggedLine],
 };
 
 // ------------------------------------------------------------- shelter (tab-separated, UTF-8)
@@ -425,10 +400,7 @@ const SHELTER_CONSENT: Codes = &[("yes", "1"), ("no", "0")];
 static SHELTER: Dialect = Dialect {
     agency: Agency::Shelter,
     path: "data/shelter.tsv",
-    format: FileFormat::Csv {
-        delimiter: b'\t',
-        latin1: false,
-    },
+    format: FileFormat::Csv { delimiter: b'\t', latin1: false },
     date_format: DateFormat::MonthDash,
     headers: &[
         "ResidentID",
@@ -468,12 +440,7 @@ static SHELTER: Dialect = Dialect {
     ],
     age_col: Some(6),
     bad_code: (5, "7"),
-    malformed: &[
-        Reason::UnknownCode,
-        Reason::ImpossibleAge,
-        Reason::InvalidDate,
-        Reason::RaggedLine,
-    ],
+    malformed: &[Reason::UnknownCode, Reason::ImpossibleAge, Reason::InvalidDate, Reason::RaggedLine],
 };
 
 // -------------------------------------------------------------- immigration (JSON records)
@@ -487,10 +454,7 @@ const IMMIGRATION_FORMS: Codes = &[
     ("organ_removal", "organs"),
     ("other", "other"),
 ];
-const IMMIGRATION_SERVICES: Codes = &[
-    ("residence_permit", "residence_permit"),
-    ("return", "assisted_return"),
-];
+const IMMIGRATION_SERVICES: Codes = &[("residence_permit", "residence_permit"), ("return", "assisted_return")];
 
 static IMMIGRATION: Dialect = Dialect {
     agency: Agency::Immigration,
@@ -529,12 +493,7 @@ static IMMIGRATION: Dialect = Dialect {
     ],
     age_col: Some(6),
     bad_code: (7, "ZZ"),
-    malformed: &[
-        Reason::UnknownCode,
-        Reason::FutureDate,
-        Reason::InvalidDate,
-        Reason::DuplicateSourceId,
-    ],
+    malformed: &[Reason::UnknownCode, Reason::FutureDate, Reason::InvalidDate, Reason::DuplicateSourceId],
 };
 
 // ------------------------------------------------------------------ hotline (CSV, no names)
@@ -554,10 +513,7 @@ const HOTLINE_CALLER: Codes = &[("self", "victim"), ("other", "third party")];
 static HOTLINE: Dialect = Dialect {
     agency: Agency::Hotline,
     path: "data/hotline.csv",
-    format: FileFormat::Csv {
-        delimiter: b',',
-        latin1: false,
-    },
+    format: FileFormat::Csv { delimiter: b',', latin1: false },
     date_format: DateFormat::DaySlash,
     headers: &[
         "Call ID",
@@ -589,30 +545,15 @@ static HOTLINE: Dialect = Dialect {
     ],
     age_col: None,
     bad_code: (5, "Q"),
-    malformed: &[
-        Reason::UnknownCode,
-        Reason::FutureDate,
-        Reason::RaggedLine,
-        Reason::MissingRequired,
-    ],
+    malformed: &[Reason::UnknownCode, Reason::FutureDate, Reason::RaggedLine, Reason::MissingRequired],
 };
 
 /// The six dialects, in [`Agency::ALL`] order.
-pub(crate) static DIALECTS: [&Dialect; 6] = [
-    &POLICE,
-    &LABOUR_INSPECTION,
-    &NGO,
-    &SHELTER,
-    &IMMIGRATION,
-    &HOTLINE,
-];
+pub(crate) static DIALECTS: [&Dialect; 6] = [&POLICE, &LABOUR_INSPECTION, &NGO, &SHELTER, &IMMIGRATION, &HOTLINE];
 
 /// The file value of a canonical code (first match), or the canonical code itself.
 fn enc(codes: Codes, canonical: &'static str) -> &'static str {
-    codes
-        .iter()
-        .find(|(c, _)| *c == canonical)
-        .map_or(canonical, |(_, v)| *v)
+    codes.iter().find(|(c, _)| *c == canonical).map_or(canonical, |(_, v)| *v)
 }
 
 fn join<'a>(items: impl Iterator<Item = &'a str>, sep: &str) -> Option<String> {
@@ -637,9 +578,7 @@ fn sex_cell(sex: Option<Sex>, codes: Codes, unknown_as_code: bool) -> Option<Str
 }
 
 fn initial(name: Option<&str>) -> Option<String> {
-    let first = crate::names::to_ascii(name?)
-        .chars()
-        .find(|c| c.is_alphabetic())?;
+    let first = crate::names::to_ascii(name?).chars().find(|c| c.is_alphabetic())?;
     Some(first.to_uppercase().collect())
 }
 
@@ -651,29 +590,16 @@ impl Dialect {
         let iso3 = o.country.map(|c| c.iso3.to_owned());
         let region = o.region.map(|r| r.code.to_owned());
         let age = o.age.map(|a| a.to_string());
-        let forms =
-            |codes: Codes, sep: &str| join(o.forms.iter().map(|f| enc(codes, f.code())), sep);
+        let forms = |codes: Codes, sep: &str| join(o.forms.iter().map(|f| enc(codes, f.code())), sep);
         let sector = |codes: Codes| o.sector.map(|s| enc(codes, s.code()).to_owned());
-        let means =
-            |codes: Codes, sep: &str| join(o.means.iter().map(|m| enc(codes, m.code())), sep);
-        let services =
-            |codes: Codes, sep: &str| join(o.services.iter().map(|s| enc(codes, s.code())), sep);
+        let means = |codes: Codes, sep: &str| join(o.means.iter().map(|m| enc(codes, m.code())), sep);
+        let services = |codes: Codes, sep: &str| join(o.services.iter().map(|s| enc(codes, s.code())), sep);
         let referral = |codes: Codes| o.referred_by.map(|r| enc(codes, r).to_owned());
         match self.agency {
             Agency::Police => {
                 // Many police forms print the surname in capitals.
-                let family = o.family.as_ref().map(|f| {
-                    if rng.random_bool(0.5) {
-                        f.to_uppercase()
-                    } else {
-                        f.clone()
-                    }
-                });
-                let role = if o.presumed {
-                    "victim_presumed"
-                } else {
-                    "victim_identified"
-                };
+                let family = o.family.as_ref().map(|f| if rng.random_bool(0.5) { f.to_uppercase() } else { f.clone() });
+                let role = if o.presumed { "victim_presumed" } else { "victim_identified" };
                 vec![
                     None,
                     date,
@@ -690,8 +616,7 @@ impl Dialect {
                     forms(POLICE_FORMS, "|"),
                     sector(POLICE_SECTOR),
                     means(POLICE_MEANS, "|"),
-                    o.recruiter
-                        .map(|r| enc(POLICE_RECRUITER, r.code()).to_owned()),
+                    o.recruiter.map(|r| enc(POLICE_RECRUITER, r.code()).to_owned()),
                     referral(POLICE_REFERRAL),
                     // Free text the mapping must ignore (never personal details in the demo).
                     rng.random_bool(0.1).then(|| "see file".to_owned()),
@@ -734,8 +659,7 @@ impl Dialect {
                 sex_cell(o.sex, NGO_SEX, true),
                 age,
                 o.country.map(|c| c.name.to_owned()),
-                o.exploited_in
-                    .map(|iso3| enc(DESTINATION_NAMES, iso3).to_owned()),
+                o.exploited_in.map(|iso3| enc(DESTINATION_NAMES, iso3).to_owned()),
                 region,
                 forms(NGO_FORMS, ", "),
                 sector(NGO_SECTOR),
@@ -759,8 +683,7 @@ impl Dialect {
                 forms(SHELTER_FORMS, ","),
                 services(SHELTER_SERVICES, ","),
                 referral(SHELTER_REFERRAL),
-                o.consent
-                    .map(|c| enc(SHELTER_CONSENT, if c { "yes" } else { "no" }).to_owned()),
+                o.consent.map(|c| enc(SHELTER_CONSENT, if c { "yes" } else { "no" }).to_owned()),
                 o.document.clone(),
                 Some(format!("{}", rng.random_range(1..=24))),
             ],
@@ -798,16 +721,12 @@ impl Dialect {
                     initial(o.family.as_deref()),
                     dob_cell(o.dob, fmt),
                     sex_cell(o.sex, HOTLINE_SEX, true),
-                    o.age.map(|a| {
-                        enc(HOTLINE_AGE, if a < 18 { "child" } else { "adult" }).to_owned()
-                    }),
+                    o.age.map(|a| enc(HOTLINE_AGE, if a < 18 { "child" } else { "adult" }).to_owned()),
                     iso3,
                     region,
                     forms(HOTLINE_FORMS, ";"),
                     o.sector.map(|s| s.code().to_owned()),
-                    o.referred_by.map(|r| {
-                        enc(HOTLINE_CALLER, if r == "self" { "self" } else { "other" }).to_owned()
-                    }),
+                    o.referred_by.map(|r| enc(HOTLINE_CALLER, if r == "self" { "self" } else { "other" }).to_owned()),
                 ]
             }
         }
@@ -833,10 +752,7 @@ impl Dialect {
     pub(crate) fn mapping(&self) -> String {
         let mut t = Toml::default();
         let a = self.agency.name();
-        t.comment(&format!(
-            "Mapping of the {a} file ({}) onto the Palermo case schema.",
-            self.path
-        ));
+        t.comment(&format!("Mapping of the {a} file ({}) onto the Palermo case schema.", self.path));
         t.comment("Written by `palermo demo` from a simulation; every value below is synthetic.");
         t.section("file");
         match self.format {
@@ -860,9 +776,7 @@ impl Dialect {
         t.section("dates");
         t.kv("date", self.date_format.strftime());
         if self.agency == Agency::Hotline {
-            t.comment(
-                "The hotline knows at most the year of birth: partial dates (YYYY) are allowed.",
-            );
+            t.comment("The hotline knows at most the year of birth: partial dates (YYYY) are allowed.");
         } else {
             t.kv("date_of_birth", self.date_format.strftime());
         }
@@ -891,11 +805,7 @@ impl Dialect {
                 ],
             ),
             Agency::Ngo => (
-                &[
-                    ("exploitation", ","),
-                    ("means_of_control", ","),
-                    ("services", ","),
-                ],
+                &[("exploitation", ","), ("means_of_control", ","), ("services", ",")],
                 vec![
                     ("sex", NGO_SEX),
                     ("citizenship", COUNTRY_NAMES),
@@ -942,10 +852,8 @@ impl Dialect {
             t.kv(field, sep);
         }
         for (field, codes) in values {
-            let entries: Vec<_> = codes
-                .iter()
-                .filter(|(canonical, value)| !canonical.eq_ignore_ascii_case(value))
-                .collect();
+            let entries: Vec<_> =
+                codes.iter().filter(|(canonical, value)| !canonical.eq_ignore_ascii_case(value)).collect();
             if entries.is_empty() {
                 continue;
             }
@@ -964,10 +872,7 @@ impl Dialect {
             t.kv("role", role);
         }
         // Police, NGO and shelter also meet Demolanders exploited abroad and record where.
-        if matches!(
-            self.agency,
-            Agency::LabourInspection | Agency::Immigration | Agency::Hotline
-        ) {
+        if matches!(self.agency, Agency::LabourInspection | Agency::Immigration | Agency::Hotline) {
             t.kv("country_of_exploitation", crate::vocab::HOME);
         }
         t.0
@@ -1038,11 +943,7 @@ impl Toml {
     }
 
     fn kv(&mut self, key: &str, value: &str) {
-        let key = if !key.is_empty()
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
+        let key = if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
             key.to_owned()
         } else {
             quote(key)

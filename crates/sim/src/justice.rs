@@ -44,12 +44,7 @@ impl Stage {
     }
 }
 
-const STAGES: [Stage; 4] = [
-    Stage::Investigated,
-    Stage::Prosecuted,
-    Stage::Convicted,
-    Stage::Acquitted,
-];
+const STAGES: [Stage; 4] = [Stage::Investigated, Stage::Prosecuted, Stage::Convicted, Stage::Acquitted];
 
 /// One cell of the justice table.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -97,11 +92,7 @@ fn sentence(form: Form, rng: &mut impl Rng) -> u32 {
 }
 
 /// Simulates the chain for the victims on the police list and aggregates it into cells.
-pub(crate) fn simulate_chain(
-    persons: &[Person],
-    on_police: &[bool],
-    rng: &mut impl Rng,
-) -> BTreeMap<JusticeKey, u64> {
+pub(crate) fn simulate_chain(persons: &[Person], on_police: &[bool], rng: &mut impl Rng) -> BTreeMap<JusticeKey, u64> {
     let mut cells = BTreeMap::new();
     let other_weights: Vec<f64> = COUNTRIES.iter().map(|c| c.weight).collect();
     for (person, _) in persons.iter().zip(on_police).filter(|(_, on)| **on) {
@@ -115,14 +106,7 @@ pub(crate) fn simulate_chain(
             };
             let form = person.primary();
             let mut add = |stage: Stage, sentence_months: Option<u32>| {
-                let key = JusticeKey {
-                    year: person.year,
-                    stage,
-                    female,
-                    citizenship,
-                    form,
-                    sentence_months,
-                };
+                let key = JusticeKey { year: person.year, stage, female, citizenship, form, sentence_months };
                 *cells.entry(key).or_insert(0) += 1;
             };
             add(Stage::Investigated, None);
@@ -142,24 +126,10 @@ pub(crate) fn simulate_chain(
 
 /// The justice table as the ministry's CSV export.
 pub(crate) fn justice_csv(cells: &BTreeMap<JusticeKey, u64>) -> crate::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    w.write_record([
-        "Year",
-        "Stage",
-        "Sex",
-        "Nationality",
-        "Purpose",
-        "ICCS",
-        "Sentence (months)",
-        "Persons",
-    ])?;
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    w.write_record(["Year", "Stage", "Sex", "Nationality", "Purpose", "ICCS", "Sentence (months)", "Persons"])?;
     for (key, count) in cells {
-        let sentence = key
-            .sentence_months
-            .map(|m| m.to_string())
-            .unwrap_or_default();
+        let sentence = key.sentence_months.map(|m| m.to_string()).unwrap_or_default();
         w.write_record([
             key.year.to_string().as_str(),
             key.stage.file_code(),
@@ -171,8 +141,7 @@ pub(crate) fn justice_csv(cells: &BTreeMap<JusticeKey, u64>) -> crate::Result<Ve
             count.to_string().as_str(),
         ])?;
     }
-    w.into_inner()
-        .map_err(|e| crate::Error::Buffer(e.to_string()))
+    w.into_inner().map_err(|e| crate::Error::Buffer(e.to_string()))
 }
 
 /// The mapping of the justice CSV (`kind = "justice"`).

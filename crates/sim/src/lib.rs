@@ -79,8 +79,8 @@ use rand_chacha::ChaCha8Rng;
 
 pub use error::{Error, Result};
 pub use truth::{
-    AgencyTruth, Breakdown, Breakdowns, CellCount, CitizenshipCount, FlowCount, JusticeTotal,
-    KeyCount, MalformedRow, TruePerson, TrueRecord, Truth, TruthConfig, YearCount,
+    AgencyTruth, Breakdown, Breakdowns, CellCount, CitizenshipCount, FlowCount, JusticeTotal, KeyCount, MalformedRow,
+    TruePerson, TrueRecord, Truth, TruthConfig, YearCount,
 };
 
 /// What to simulate.
@@ -96,11 +96,7 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self {
-            size: 3000,
-            seed: 2008,
-            years: (2020, 2024),
-        }
+        Self { size: 3000, seed: 2008, years: (2020, 2024) }
     }
 }
 
@@ -120,9 +116,7 @@ impl SimConfig {
         if first > last || first < 1990 || last > 2090 {
             return Err(Error::InvalidConfig {
                 field: "years",
-                reason: format!(
-                    "must be an ordered range within 1990..=2090, got {first}..={last}"
-                ),
+                reason: format!("must be an ordered range within 1990..=2090, got {first}..={last}"),
             });
         }
         Ok(())
@@ -149,13 +143,9 @@ fn stream(seed: u64, stage: u64) -> ChaCha8Rng {
 /// Simulates a complete demo observatory. See the crate docs for what is simulated.
 pub fn simulate(config: &SimConfig) -> Result<Demo> {
     config.validate()?;
-    let persons =
-        population::draw_population(config.size, config.years, &mut stream(config.seed, 1));
+    let persons = population::draw_population(config.size, config.years, &mut stream(config.seed, 1));
     let mut detect_rng = stream(config.seed, 2);
-    let lists: Vec<[bool; 6]> = persons
-        .iter()
-        .map(|p| detection::detect(p, &mut detect_rng))
-        .collect();
+    let lists: Vec<[bool; 6]> = persons.iter().map(|p| detection::detect(p, &mut detect_rng)).collect();
 
     let mut files = BTreeMap::new();
     let mut agencies = BTreeMap::new();
@@ -169,38 +159,20 @@ pub fn simulate(config: &SimConfig) -> Result<Demo> {
         agencies.insert(dialect.agency.name().to_owned(), written.summary);
     }
 
-    let on_police: Vec<bool> = lists
-        .iter()
-        .map(|l| l[detection::Agency::Police.index()])
-        .collect();
+    let on_police: Vec<bool> = lists.iter().map(|l| l[detection::Agency::Police.index()]).collect();
     let cells = justice::simulate_chain(&persons, &on_police, &mut stream(config.seed, 20));
     files.insert("data/justice.csv".to_owned(), justice::justice_csv(&cells)?);
-    files.insert(
-        "mappings/justice.toml".to_owned(),
-        justice::justice_mapping().into_bytes(),
-    );
+    files.insert("mappings/justice.toml".to_owned(), justice::justice_mapping().into_bytes());
     let mut justice_totals: BTreeMap<(i32, justice::Stage), u64> = BTreeMap::new();
     for (key, count) in &cells {
         *justice_totals.entry((key.year, key.stage)).or_insert(0) += count;
     }
 
-    files.insert(
-        "data/population.csv".to_owned(),
-        observatory::population_csv(config).into_bytes(),
-    );
-    files.insert(
-        "palermo.toml".to_owned(),
-        observatory::palermo_toml(config).into_bytes(),
-    );
-    files.insert(
-        "README.md".to_owned(),
-        observatory::readme(config).into_bytes(),
-    );
+    files.insert("data/population.csv".to_owned(), observatory::population_csv(config).into_bytes());
+    files.insert("palermo.toml".to_owned(), observatory::palermo_toml(config).into_bytes());
+    files.insert("README.md".to_owned(), observatory::readme(config).into_bytes());
 
-    let detected = persons
-        .iter()
-        .zip(&lists)
-        .filter(|(_, l)| l.iter().any(|b| *b));
+    let detected = persons.iter().zip(&lists).filter(|(_, l)| l.iter().any(|b| *b));
     let truth = Truth {
         description: "Answer key of a simulated Palermo demo observatory (Demoland, XDL). Never read by the pipeline; \
                       use it to score import, linkage, statistics and estimation."
@@ -225,10 +197,7 @@ pub fn simulate(config: &SimConfig) -> Result<Demo> {
             .map(|((year, stage), persons)| JusticeTotal { year, stage: stage.code().to_owned(), persons })
             .collect(),
     };
-    let json = serde_json::to_vec_pretty(&truth).map_err(|source| Error::Json {
-        what: "truth",
-        source,
-    })?;
+    let json = serde_json::to_vec_pretty(&truth).map_err(|source| Error::Json { what: "truth", source })?;
     files.insert("truth.json".to_owned(), json);
     Ok(Demo { files, truth })
 }

@@ -693,22 +693,19 @@ pub(crate) static ALL_SETS: [&NameSet; 13] = [
 /// Folds one Latin letter with diacritics (incl. Vietnamese and Romanian ones) to plain ASCII.
 fn fold_lower(c: char) -> Option<char> {
     Some(match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ă' | 'ạ' | 'ả' | 'ấ' | 'ầ' | 'ẩ' | 'ẫ' | 'ậ' | 'ắ'
-        | 'ằ' | 'ẳ' | 'ẵ' | 'ặ' => 'a',
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ă' | 'ạ' | 'ả' | 'ấ' | 'ầ' | 'ẩ' | 'ẫ' | 'ậ' | 'ắ' | 'ằ' | 'ẳ' | 'ẵ'
+        | 'ặ' => 'a',
         'ç' => 'c',
         'đ' => 'd',
-        'è' | 'é' | 'ê' | 'ë' | 'ẹ' | 'ẻ' | 'ẽ' | 'ế' | 'ề' | 'ể' | 'ễ' | 'ệ' => {
-            'e'
-        }
+        'è' | 'é' | 'ê' | 'ë' | 'ẹ' | 'ẻ' | 'ẽ' | 'ế' | 'ề' | 'ể' | 'ễ' | 'ệ' => 'e',
         'ì' | 'í' | 'î' | 'ï' | 'ị' | 'ỉ' | 'ĩ' => 'i',
         'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ọ' | 'ỏ' | 'ố' | 'ồ' | 'ổ' | 'ỗ' | 'ộ' | 'ơ' | 'ớ' | 'ờ'
-        | 'ở' | 'ỡ' | 'ợ' => 'o',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ọ' | 'ỏ' | 'ố' | 'ồ' | 'ổ' | 'ỗ' | 'ộ' | 'ơ' | 'ớ' | 'ờ' | 'ở' | 'ỡ' | 'ợ' => {
+            'o'
+        }
         'ș' | 'ş' => 's',
         'ț' | 'ţ' => 't',
-        'ù' | 'ú' | 'û' | 'ü' | 'ụ' | 'ủ' | 'ũ' | 'ư' | 'ứ' | 'ừ' | 'ử' | 'ữ' | 'ự' => {
-            'u'
-        }
+        'ù' | 'ú' | 'û' | 'ü' | 'ụ' | 'ủ' | 'ũ' | 'ư' | 'ứ' | 'ừ' | 'ử' | 'ữ' | 'ự' => 'u',
         'ý' | 'ỳ' | 'ỵ' | 'ỷ' | 'ỹ' | 'ÿ' => 'y',
         _ => return None,
     })
@@ -778,10 +775,7 @@ mod tests {
             for entry in set.female.iter().chain(set.male).chain(set.family) {
                 for name in *entry {
                     let ascii = to_ascii(name);
-                    assert!(
-                        ascii.is_ascii(),
-                        "name list entry {ascii:?} keeps non-ASCII letters"
-                    );
+                    assert!(ascii.is_ascii(), "name list entry {ascii:?} keeps non-ASCII letters");
                     assert!(!to_latin1(name).contains(&b'?'));
                 }
             }
@@ -792,17 +786,8 @@ mod tests {
 
     #[test]
     fn cyrillic_exists_for_every_usual_ukrainian_spelling() {
-        for entry in UKRAINIAN
-            .female
-            .iter()
-            .chain(UKRAINIAN.male)
-            .chain(UKRAINIAN.family)
-        {
-            assert!(
-                cyrillic(entry[0]).is_some(),
-                "no Cyrillic for list entry {}",
-                entry[0]
-            );
+        for entry in UKRAINIAN.female.iter().chain(UKRAINIAN.male).chain(UKRAINIAN.family) {
+            assert!(cyrillic(entry[0]).is_some(), "no Cyrillic for list entry {}", entry[0]);
         }
     }
 

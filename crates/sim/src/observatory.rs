@@ -10,13 +10,9 @@ use crate::dialects::{DIALECTS, quote};
 pub(crate) fn palermo_toml(config: &SimConfig) -> String {
     let mut t = String::new();
     t.push_str("# Demoland national observatory: a simulated example written by `palermo demo`.\n");
-    t.push_str(
-        "# Every person in data/ is synthetic. truth.json holds what the simulation knows;\n",
-    );
+    t.push_str("# Every person in data/ is synthetic. truth.json holds what the simulation knows;\n");
     t.push_str("# the pipeline never reads it.\n");
-    t.push_str(
-        "[observatory]\nname = \"Demoland national observatory (simulated)\"\ncountry = \"XDL\"\n",
-    );
+    t.push_str("[observatory]\nname = \"Demoland national observatory (simulated)\"\ncountry = \"XDL\"\n");
     let _ = writeln!(t, "years = [{}, {}]", config.years.0, config.years.1);
     let _ = writeln!(t, "seed = {}", config.seed);
     for dialect in DIALECTS {
@@ -30,9 +26,7 @@ pub(crate) fn palermo_toml(config: &SimConfig) -> String {
             quote(&dialect.mapping_path())
         );
     }
-    t.push_str(
-        "\n# Criminal-justice statistics (counts, not persons): mapping kind = \"justice\".\n",
-    );
+    t.push_str("\n# Criminal-justice statistics (counts, not persons): mapping kind = \"justice\".\n");
     t.push_str("[[sources]]\nname = \"justice\"\nkind = \"prosecution\"\nfile = \"data/justice.csv\"\nmapping = \"mappings/justice.toml\"\n");
     t.push_str("\n[population]\nfile = \"data/population.csv\"\n\n[disclosure]\nmin_cell = 5\n");
     t
@@ -44,10 +38,7 @@ pub(crate) fn population_csv(config: &SimConfig) -> String {
     let mut t = String::from("year,sex,age_group,population\n");
     for year in config.years.0..=config.years.1 {
         let k = f64::from(year - 2020);
-        for (sex, adult, child) in [
-            ("female", 2_610_000.0, 560_000.0),
-            ("male", 2_540_000.0, 590_000.0),
-        ] {
+        for (sex, adult, child) in [("female", 2_610_000.0, 560_000.0), ("male", 2_540_000.0, 590_000.0)] {
             let adults = (adult * 1.004_f64.powf(k)).round() as u64;
             let children = (child * 0.995_f64.powf(k)).round() as u64;
             let _ = writeln!(t, "{year},{sex},adult,{adults}");
@@ -70,9 +61,7 @@ pub(crate) fn readme(config: &SimConfig) -> String {
     t.push_str("A hidden population of victims was simulated; six agencies met some of them, each with its own\n");
     t.push_str("chances, and wrote them down in their own way:\n\n");
     t.push_str("| source | file | dialect |\n|---|---|---|\n");
-    t.push_str(
-        "| police | data/police.csv | comma, UTF-8, dates dd/mm/yyyy, sex F/M, codes SEX/LAB/… |\n",
-    );
+    t.push_str("| police | data/police.csv | comma, UTF-8, dates dd/mm/yyyy, sex F/M, codes SEX/LAB/… |\n");
     t.push_str("| labour_inspection | data/labour_inspection.xlsx | sheet Inspections, ISO dates, sex W/M, ISIC sections, region names |\n");
     t.push_str("| ngo | data/ngo.csv | semicolon, ISO 8859-1, dates dd.mm.yyyy, country names, no documents |\n");
     t.push_str("| shelter | data/shelter.tsv | tab, dates mm-dd-yyyy, sex 1/2, numeric exploitation codes |\n");

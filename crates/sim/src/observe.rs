@@ -124,11 +124,7 @@ fn habits(agency: Agency) -> Habits {
 }
 
 fn spelled(entry: &'static [&'static str], variant_rate: f64, rng: &mut impl Rng) -> &'static str {
-    if entry.len() > 1 && rng.random_bool(variant_rate) {
-        entry[rng.random_range(1..entry.len())]
-    } else {
-        entry[0]
-    }
+    if entry.len() > 1 && rng.random_bool(variant_rate) { entry[rng.random_range(1..entry.len())] } else { entry[0] }
 }
 
 fn observe_dob(dob: Date, habits: &Habits, rng: &mut impl Rng) -> Dob {
@@ -140,13 +136,9 @@ fn observe_dob(dob: Date, habits: &Habits, rng: &mut impl Rng) -> Dob {
     }
     match rng.random_range(0..3) {
         // Day and month read the wrong way round (only possible when the day is a valid month).
-        0 if dob.day <= 12 && dob.day != dob.month => {
-            Dob::Full(Date::new(dob.year, dob.day, dob.month))
-        }
+        0 if dob.day <= 12 && dob.day != dob.month => Dob::Full(Date::new(dob.year, dob.day, dob.month)),
         1 => Dob::Full(dob.shift_years(if rng.random_bool(0.5) { 1 } else { -1 })),
-        _ => Dob::Full(
-            dob.add_days(rng.random_range(1..=3) * if rng.random_bool(0.5) { 1 } else { -1 }),
-        ),
+        _ => Dob::Full(dob.add_days(rng.random_range(1..=3) * if rng.random_bool(0.5) { 1 } else { -1 })),
     }
 }
 
@@ -218,11 +210,7 @@ pub(crate) fn observe(
     };
 
     let sex = (!rng.random_bool(0.01)).then_some(person.sex);
-    let country_missing = if agency == Agency::Hotline {
-        0.15
-    } else {
-        0.03
-    };
+    let country_missing = if agency == Agency::Hotline { 0.15 } else { 0.03 };
     let country = (!rng.random_bool(country_missing)).then_some(person.country);
     let region = (!rng.random_bool(0.08)).then_some(person.region);
     let exploited_in = (!rng.random_bool(0.05)).then_some(person.exploited_in);
@@ -235,16 +223,9 @@ pub(crate) fn observe(
             forms.extend(person.forms[1..].iter().filter(|_| rng.random_bool(0.6)));
         }
     }
-    let sector = person
-        .sector
-        .filter(|_| forms.contains(&Form::ForcedLabour) && rng.random_bool(0.85));
+    let sector = person.sector.filter(|_| forms.contains(&Form::ForcedLabour) && rng.random_bool(0.85));
     let means = if rng.random_bool(h.means) {
-        person
-            .means
-            .iter()
-            .copied()
-            .filter(|_| rng.random_bool(0.7))
-            .collect()
+        person.means.iter().copied().filter(|_| rng.random_bool(0.7)).collect()
     } else {
         Vec::new()
     };
@@ -253,19 +234,10 @@ pub(crate) fn observe(
         .document
         .as_deref()
         .filter(|_| rng.random_bool(h.document))
-        .map(|d| {
-            if rng.random_bool(0.03) {
-                typo_document(d, rng)
-            } else {
-                d.to_owned()
-            }
-        });
+        .map(|d| if rng.random_bool(0.03) { typo_document(d, rng) } else { d.to_owned() });
 
     let services = services_for(agency, person, rng);
-    let referrers: Vec<Agency> = Agency::ALL
-        .into_iter()
-        .filter(|a| *a != agency && lists[a.index()])
-        .collect();
+    let referrers: Vec<Agency> = Agency::ALL.into_iter().filter(|a| *a != agency && lists[a.index()]).collect();
     let referred_by = if !referrers.is_empty() && rng.random_bool(0.6) {
         Some(referrers[rng.random_range(0..referrers.len())].name())
     } else if rng.random_bool(0.15) {
@@ -308,29 +280,15 @@ fn services_for(agency: Agency, person: &Person, rng: &mut impl Rng) -> Vec<Serv
             (Service::Medical, 0.4),
             (Service::Psychological, 0.6),
             (Service::Legal, 0.5),
-            (
-                Service::Return,
-                if person.cross_border() { 0.1 } else { 0.0 },
-            ),
+            (Service::Return, if person.cross_border() { 0.1 } else { 0.0 }),
         ],
-        Agency::Shelter => vec![
-            (Service::Shelter, 1.0),
-            (Service::Medical, 0.7),
-            (Service::Psychological, 0.8),
-            (Service::Legal, 0.3),
-        ],
-        Agency::Immigration => vec![
-            (
-                Service::ResidencePermit,
-                if foreign_non_free { 0.45 } else { 0.1 },
-            ),
-            (Service::Return, 0.2),
-        ],
+        Agency::Shelter => {
+            vec![(Service::Shelter, 1.0), (Service::Medical, 0.7), (Service::Psychological, 0.8), (Service::Legal, 0.3)]
+        }
+        Agency::Immigration => {
+            vec![(Service::ResidencePermit, if foreign_non_free { 0.45 } else { 0.1 }), (Service::Return, 0.2)]
+        }
         _ => Vec::new(),
     };
-    table
-        .into_iter()
-        .filter(|(_, p)| rng.random_bool(*p))
-        .map(|(s, _)| s)
-        .collect()
+    table.into_iter().filter(|(_, p)| rng.random_bool(*p)).map(|(s, _)| s).collect()
 }

@@ -18,9 +18,7 @@ use rand::Rng;
 
 use crate::date::Date;
 use crate::names::NameSet;
-use crate::vocab::{
-    COUNTRIES, Country, DESTINATIONS, Form, HOME, Means, REGIONS, Recruiter, Region, Sector, Sex,
-};
+use crate::vocab::{COUNTRIES, Country, DESTINATIONS, Form, HOME, Means, REGIONS, Recruiter, Region, Sector, Sex};
 
 /// One simulated victim.
 #[derive(Debug, Clone)]
@@ -188,44 +186,21 @@ fn means_for(forms: &[Form], cross_border: bool, rng: &mut impl Rng) -> Vec<Mean
         (Means::PhysicalAbuse, 0.3),
         (Means::SexualAbuse, if sexual { 0.5 } else { 0.05 }),
         (Means::FalsePromises, if cross_border { 0.6 } else { 0.35 }),
-        (
-            Means::DrugsAlcohol,
-            if sexual || criminal { 0.18 } else { 0.03 },
-        ),
+        (Means::DrugsAlcohol, if sexual || criminal { 0.18 } else { 0.03 }),
         (Means::Deprivation, 0.2),
         (Means::ExcessiveHours, if labour { 0.55 } else { 0.1 }),
-        (
-            Means::WithheldDocuments,
-            if cross_border { 0.5 } else { 0.05 },
-        ),
+        (Means::WithheldDocuments, if cross_border { 0.5 } else { 0.05 }),
     ];
-    candidates
-        .iter()
-        .filter(|(_, p)| rng.random_bool(*p))
-        .map(|(m, _)| *m)
-        .collect()
+    candidates.iter().filter(|(_, p)| rng.random_bool(*p)).map(|(m, _)| *m).collect()
 }
 
 fn recruiter_for(primary: Form, rng: &mut impl Rng) -> Recruiter {
     use Recruiter::{Employer, Family, Friend, IntimatePartner, Other};
     let table: &[(Recruiter, f64)] = match primary {
-        Form::Sexual => &[
-            (IntimatePartner, 0.35),
-            (Friend, 0.2),
-            (Family, 0.1),
-            (Employer, 0.1),
-            (Other, 0.25),
-        ],
-        Form::ForcedLabour => &[
-            (Employer, 0.45),
-            (Friend, 0.2),
-            (Family, 0.05),
-            (Other, 0.3),
-        ],
+        Form::Sexual => &[(IntimatePartner, 0.35), (Friend, 0.2), (Family, 0.1), (Employer, 0.1), (Other, 0.25)],
+        Form::ForcedLabour => &[(Employer, 0.45), (Friend, 0.2), (Family, 0.05), (Other, 0.3)],
         Form::ForcedMarriage => &[(Family, 0.8), (Other, 0.2)],
-        Form::ForcedCriminality | Form::ForcedBegging => {
-            &[(Family, 0.35), (Friend, 0.25), (Other, 0.4)]
-        }
+        Form::ForcedCriminality | Form::ForcedBegging => &[(Family, 0.35), (Friend, 0.25), (Other, 0.4)],
         Form::OrganRemoval | Form::Other => &[(Other, 0.6), (Friend, 0.2), (Family, 0.2)],
     };
     let weights: Vec<f64> = table.iter().map(|t| t.1).collect();
@@ -250,17 +225,13 @@ fn region_for(sector: Option<Sector>, rng: &mut impl Rng) -> &'static Region {
     &REGIONS[weighted_index(rng, &weights)]
 }
 
-fn pick_name(
-    list: &'static [&'static [&'static str]],
-    rng: &mut impl Rng,
-) -> &'static [&'static str] {
+fn pick_name(list: &'static [&'static [&'static str]], rng: &mut impl Rng) -> &'static [&'static str] {
     list[rng.random_range(0..list.len())]
 }
 
 fn document_for(country: &Country, rng: &mut impl Rng) -> Option<String> {
     let share = if country.iso3 == HOME { 0.75 } else { 0.6 };
-    rng.random_bool(share)
-        .then(|| format!("{}{:07}", country.iso2, rng.random_range(0..10_000_000)))
+    rng.random_bool(share).then(|| format!("{}{:07}", country.iso2, rng.random_range(0..10_000_000)))
 }
 
 /// Draws the hidden population of `size` persons over `years` (inclusive).
@@ -278,16 +249,8 @@ pub(crate) fn draw_population(size: usize, years: (i32, i32), rng: &mut impl Rng
             let country = &COUNTRIES[weighted_index(rng, &country_weights)];
             let primary = Form::ALL[weighted_index(rng, &country.forms)];
             let sector = (primary == Form::ForcedLabour).then(|| sector_for(country, rng));
-            let sex = if rng.random_bool(female_share(primary, sector)) {
-                Sex::Female
-            } else {
-                Sex::Male
-            };
-            let age = if rng.random_bool(child_share(primary)) {
-                child_age(rng)
-            } else {
-                adult_age(rng)
-            };
+            let sex = if rng.random_bool(female_share(primary, sector)) { Sex::Female } else { Sex::Male };
+            let age = if rng.random_bool(child_share(primary)) { child_age(rng) } else { adult_age(rng) };
             // Born between `age + 1` years and `age` years before the window opens.
             let latest_birth = window_start.shift_years(-age);
             let dob = latest_birth.add_days(-rng.random_range(0..365));
@@ -298,11 +261,7 @@ pub(crate) fn draw_population(size: usize, years: (i32, i32), rng: &mut impl Rng
                     forms.push(second);
                 }
             }
-            let sector = sector.or_else(|| {
-                forms
-                    .contains(&Form::ForcedLabour)
-                    .then(|| sector_for(country, rng))
-            });
+            let sector = sector.or_else(|| forms.contains(&Form::ForcedLabour).then(|| sector_for(country, rng)));
             // One Demolander in ten was exploited abroad and met Demoland's agencies on return.
             let exploited_in = if country.iso3 == HOME && rng.random_bool(0.10) {
                 let weights: Vec<f64> = DESTINATIONS.iter().map(|d| d.2).collect();
@@ -314,14 +273,7 @@ pub(crate) fn draw_population(size: usize, years: (i32, i32), rng: &mut impl Rng
             let recruiter = recruiter_for(primary, rng);
             let region = region_for(sector, rng);
             let names = country.names;
-            let given = pick_name(
-                if sex == Sex::Female {
-                    names.female
-                } else {
-                    names.male
-                },
-                rng,
-            );
+            let given = pick_name(if sex == Sex::Female { names.female } else { names.male }, rng);
             let family = pick_name(names.family, rng);
             let document = document_for(country, rng);
             let visibility = standard_normal(rng);

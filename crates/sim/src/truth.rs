@@ -193,23 +193,14 @@ pub(crate) fn true_person(person: &Person, lists: &[bool; 6]) -> TruePerson {
         age: person.age(),
         age_group: age_group(person).to_owned(),
         citizenship: person.country.iso3.to_owned(),
-        cross_border: if person.cross_border() {
-            "cross_border"
-        } else {
-            "domestic"
-        }
-        .to_owned(),
+        cross_border: if person.cross_border() { "cross_border" } else { "domestic" }.to_owned(),
         country_of_exploitation: person.exploited_in.to_owned(),
         subnational_area: person.region.code.to_owned(),
         exploitation: person.forms.iter().map(|f| f.code().to_owned()).collect(),
         labour_sector: person.sector.map(|s| s.code().to_owned()),
         means_of_control: person.means.iter().map(|m| m.code().to_owned()).collect(),
         recruiter_relation: person.recruiter.code().to_owned(),
-        lists: Agency::ALL
-            .iter()
-            .filter(|a| lists[a.index()])
-            .map(|a| a.name().to_owned())
-            .collect(),
+        lists: Agency::ALL.iter().filter(|a| lists[a.index()]).map(|a| a.name().to_owned()).collect(),
     }
 }
 
@@ -229,27 +220,16 @@ pub(crate) fn breakdown<'a>(persons: impl Iterator<Item = &'a Person>) -> Breakd
         total += 1;
         *by_year.entry(p.year).or_insert(0) += 1;
         for form in &p.forms {
-            *cells
-                .entry((p.year, p.sex.code(), age_group(p), form.code()))
-                .or_insert(0) += 1;
+            *cells.entry((p.year, p.sex.code(), age_group(p), form.code())).or_insert(0) += 1;
         }
         *by_citizenship.entry(p.country.iso3).or_insert(0) += 1;
         *by_destination.entry(p.exploited_in).or_insert(0) += 1;
         *flows.entry((p.country.iso3, p.exploited_in)).or_insert(0) += 1;
-        *by_cross
-            .entry(if p.cross_border() {
-                "cross_border"
-            } else {
-                "domestic"
-            })
-            .or_insert(0) += 1;
+        *by_cross.entry(if p.cross_border() { "cross_border" } else { "domestic" }).or_insert(0) += 1;
     }
     Breakdown {
         total,
-        by_year: by_year
-            .into_iter()
-            .map(|(year, persons)| YearCount { year, persons })
-            .collect(),
+        by_year: by_year.into_iter().map(|(year, persons)| YearCount { year, persons }).collect(),
         by_year_sex_age_form: cells
             .into_iter()
             .map(|((year, sex, age, form), persons)| CellCount {
@@ -262,24 +242,12 @@ pub(crate) fn breakdown<'a>(persons: impl Iterator<Item = &'a Person>) -> Breakd
             .collect(),
         by_citizenship: by_citizenship
             .into_iter()
-            .map(|(c, persons)| CitizenshipCount {
-                citizenship: c.to_owned(),
-                persons,
-            })
+            .map(|(c, persons)| CitizenshipCount { citizenship: c.to_owned(), persons })
             .collect(),
-        by_cross_border: by_cross
-            .into_iter()
-            .map(|(k, persons)| KeyCount {
-                key: k.to_owned(),
-                persons,
-            })
-            .collect(),
+        by_cross_border: by_cross.into_iter().map(|(k, persons)| KeyCount { key: k.to_owned(), persons }).collect(),
         by_country_of_exploitation: by_destination
             .into_iter()
-            .map(|(k, persons)| KeyCount {
-                key: k.to_owned(),
-                persons,
-            })
+            .map(|(k, persons)| KeyCount { key: k.to_owned(), persons })
             .collect(),
         flows: flows
             .into_iter()
@@ -300,11 +268,7 @@ pub(crate) fn capture_histories(lists: &[[bool; 6]]) -> String {
             *counts.entry(on.map(u8::from)).or_insert(0) += 1;
         }
     }
-    let mut csv: String = Agency::ALL
-        .iter()
-        .map(|a| a.name())
-        .collect::<Vec<_>>()
-        .join(",");
+    let mut csv: String = Agency::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(",");
     csv.push_str(",count\n");
     for (pattern, count) in counts {
         for bit in pattern {

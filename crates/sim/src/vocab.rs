@@ -353,29 +353,9 @@ pub(crate) struct Region {
 }
 
 pub(crate) static REGIONS: [Region; 5] = [
-    Region {
-        code: "XDL-CAP",
-        name: "Capital District",
-        weight: 0.38,
-    },
-    Region {
-        code: "XDL-NOR",
-        name: "Northmark",
-        weight: 0.14,
-    },
-    Region {
-        code: "XDL-EAS",
-        name: "Eastvale",
-        weight: 0.16,
-    },
-    Region {
-        code: "XDL-SOU",
-        name: "Southshore",
-        weight: 0.20,
-    },
-    Region {
-        code: "XDL-WES",
-        name: "Westhills",
-        weight: 0.12,
-    },
+    Region { code: "XDL-CAP", name: "Capital District", weight: 0.38 },
+    Region { code: "XDL-NOR", name: "Northmark", weight: 0.14 },
+    Region { code: "XDL-EAS", name: "Eastvale", weight: 0.16 },
+    Region { code: "XDL-SOU", name: "Southshore", weight: 0.20 },
+    Region { code: "XDL-WES", name: "Westhills", weight: 0.12 },
 ];

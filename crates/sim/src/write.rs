@@ -59,13 +59,7 @@ pub(crate) fn write_agency(
         .iter()
         .map(|&(date, idx, duplicate)| {
             let obs = observe(agency, &persons[idx], date, &lists[idx], rng);
-            Row {
-                person: idx,
-                year: date.year,
-                cells: dialect.render(&obs, rng),
-                duplicate,
-                malformed: None,
-            }
+            Row { person: idx, year: date.year, cells: dialect.render(&obs, rng), duplicate, malformed: None }
         })
         .collect();
 
@@ -93,13 +87,7 @@ pub(crate) fn write_agency(
             let at = (base + rng.random_range(0..=2)).min(rows.len() - 1);
             inserts.push((
                 at,
-                Row {
-                    person: source.person,
-                    year: source.year,
-                    cells,
-                    duplicate: false,
-                    malformed: Some(reason),
-                },
+                Row { person: source.person, year: source.year, cells, duplicate: false, malformed: Some(reason) },
             ));
         }
     }
@@ -152,29 +140,16 @@ pub(crate) fn write_agency(
         n_within_source_duplicates: final_rows.iter().filter(|r| r.duplicate).count(),
         malformed,
     };
-    Ok(Written {
-        bytes,
-        records,
-        summary,
-    })
+    Ok(Written { bytes, records, summary })
 }
 
 /// The identification date of a row, recovered from its person's window (any day in it will do
 /// for a corrupted copy).
 fn source_date(persons: &[Person], row: &Row, rng: &mut impl Rng) -> Date {
-    persons[row.person]
-        .window_start
-        .add_days(rng.random_range(0..=60))
-        .min(Date::new(row.year, 12, 31))
+    persons[row.person].window_start.add_days(rng.random_range(0..=60)).min(Date::new(row.year, 12, 31))
 }
 
-fn corrupt(
-    dialect: &Dialect,
-    reason: Reason,
-    cells: &mut Vec<Option<String>>,
-    source: &Row,
-    date: Date,
-) {
+fn corrupt(dialect: &Dialect, reason: Reason, cells: &mut Vec<Option<String>>, source: &Row, date: Date) {
     let fmt = dialect.date_format;
     match reason {
         Reason::UnknownCode => cells[dialect.bad_code.0] = Some(dialect.bad_code.1.to_owned()),
@@ -183,9 +158,7 @@ fn corrupt(
                 cells[col] = Some("187".to_owned());
             }
         }
-        Reason::FutureDate => {
-            cells[DATE_COL] = Some(Date::new(2099, date.month, date.day.min(28)).format(fmt))
-        }
+        Reason::FutureDate => cells[DATE_COL] = Some(Date::new(2099, date.month, date.day.min(28)).format(fmt)),
         // 30 February does not exist; `format` prints the fields as they are.
         Reason::InvalidDate => cells[DATE_COL] = Some(Date::new(date.year, 2, 30).format(fmt)),
         Reason::DuplicateSourceId => {
@@ -201,11 +174,7 @@ fn encode(dialect: &Dialect, rows: &[Row]) -> Result<Vec<u8>> {
     match dialect.format {
         FileFormat::Csv { delimiter, latin1 } => {
             // The NGO's legacy system writes Windows line ends; the others Unix ones.
-            let terminator = if latin1 {
-                csv::Terminator::CRLF
-            } else {
-                csv::Terminator::Any(b'\n')
-            };
+            let terminator = if latin1 { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
             let mut w = csv::WriterBuilder::new()
                 .delimiter(delimiter)
                 .terminator(terminator)
@@ -236,10 +205,7 @@ fn encode(dialect: &Dialect, rows: &[Row]) -> Result<Vec<u8>> {
                             let value = match row.cells.get(col).cloned().flatten() {
                                 None => serde_json::Value::Null,
                                 Some(text) if Some(col) == dialect.age_col => {
-                                    text.parse::<i64>().map_or(
-                                        serde_json::Value::String(text),
-                                        serde_json::Value::from,
-                                    )
+                                    text.parse::<i64>().map_or(serde_json::Value::String(text), serde_json::Value::from)
                                 }
                                 Some(text) => serde_json::Value::String(text),
                             };
@@ -250,10 +216,8 @@ fn encode(dialect: &Dialect, rows: &[Row]) -> Result<Vec<u8>> {
                 })
                 .collect();
             let doc = serde_json::json!({ "records": records });
-            let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|source| Error::Json {
-                what: "agency file",
-                source,
-            })?;
+            let mut bytes =
+                serde_json::to_vec_pretty(&doc).map_err(|source| Error::Json { what: "agency file", source })?;
             bytes.push(b'\n');
             Ok(bytes)
         }
@@ -277,9 +241,7 @@ fn encode_xlsx(dialect: &Dialect, sheet: &str, rows: &[Row]) -> Result<Vec<u8>> 
     let worksheet = workbook.add_worksheet();
     worksheet.set_name(sheet).map_err(err)?;
     for (col, header) in dialect.headers.iter().enumerate() {
-        worksheet
-            .write_string_with_format(0, col as u16, *header, &bold)
-            .map_err(err)?;
+        worksheet.write_string_with_format(0, col as u16, *header, &bold).map_err(err)?;
     }
     for (i, row) in rows.iter().enumerate() {
         let r = (i + 1) as u32;
@@ -289,9 +251,7 @@ fn encode_xlsx(dialect: &Dialect, sheet: &str, rows: &[Row]) -> Result<Vec<u8>> 
             // Ages are numbers in a spreadsheet; everything else stays text (dates included, as
             // typed by the inspectors).
             match text.parse::<f64>() {
-                Ok(number) if Some(col) == dialect.age_col => {
-                    worksheet.write_number(r, c, number).map_err(err)?
-                }
+                Ok(number) if Some(col) == dialect.age_col => worksheet.write_number(r, c, number).map_err(err)?,
                 _ => worksheet.write_string(r, c, text).map_err(err)?,
             };
         }

@@ -18,7 +18,17 @@ async fn import(
     options: ImportOptions,
 ) -> app::FileReport {
     let mapping = app::observatory::load_mapping(mapping).expect("mapping");
-    app::import_file(store, "police", "police", file, &mapping, options, today(), &NoProgress).await.expect("import")
+    app::import_file(
+        store,
+        app::Source { name: "police", kind: "police" },
+        file,
+        &mapping,
+        options,
+        today(),
+        &NoProgress,
+    )
+    .await
+    .expect("import")
 }
 
 #[tokio::test]
@@ -122,8 +132,7 @@ async fn file_level_problems_refuse_the_file_and_name_it() {
         std::fs::write(&path, bytes).expect("write");
         let err = app::import_file(
             &store,
-            "police",
-            "police",
+            app::Source { name: "police", kind: "police" },
             &path,
             &mapping,
             ImportOptions::default(),
@@ -174,8 +183,7 @@ async fn encodings_bom_and_formats() {
             .expect("mapping");
     let report = app::import_file(
         &store,
-        "ngo",
-        "ngo",
+        app::Source { name: "ngo", kind: "ngo" },
         &json_path,
         &json_mapping,
         ImportOptions::default(),

@@ -64,15 +64,30 @@ async fn sqlite_and_postgres_agree_on_every_count() {
     let postgres = Store::open(&pg.url).await.expect("postgres");
     for store in [&sqlite, &postgres] {
         for (source, file) in [("police", &broken), ("ngo", &many)] {
-            app::import_file(store, source, "police", file, &mapping, ImportOptions::default(), today, &NoProgress)
-                .await
-                .expect("import");
+            app::import_file(
+                store,
+                app::Source { name: source, kind: "police" },
+                file,
+                &mapping,
+                ImportOptions::default(),
+                today,
+                &NoProgress,
+            )
+            .await
+            .expect("import");
         }
         // A re-import is a no-op on both.
-        let again =
-            app::import_file(store, "ngo", "police", &many, &mapping, ImportOptions::default(), today, &NoProgress)
-                .await
-                .expect("import");
+        let again = app::import_file(
+            store,
+            app::Source { name: "ngo", kind: "police" },
+            &many,
+            &mapping,
+            ImportOptions::default(),
+            today,
+            &NoProgress,
+        )
+        .await
+        .expect("import");
         assert!(matches!(again.outcome, app::Outcome::AlreadyImported { .. }));
     }
     let mut compared = 0;

@@ -71,8 +71,7 @@ pub async fn import(ctx: &Globals, args: ImportArgs) -> anyhow::Result<Status> {
     let options = app::ImportOptions { strict: args.strict, replace: args.replace };
     let report = app::import_file(
         &observatory.store,
-        &args.source,
-        &kind,
+        app::Source { name: &args.source, kind: &kind },
         &args.file,
         &mapping,
         options,

@@ -1,8 +1,13 @@
 //! The subcommands, one module each. Every command works on `--dir DIR` except `init`, `demo`,
 //! `check` without a folder, and the agency-side `encode`.
 
+mod encode;
+mod estimate;
 mod import;
 mod init;
+mod monitor;
+mod pipeline;
+mod quarantine;
 mod status;
 
 use anyhow::Context;
@@ -14,12 +19,26 @@ use crate::{Cli, Status};
 pub enum Command {
     /// Create an empty observatory folder.
     Init(init::InitArgs),
+    /// Write an example observatory from a simulation with a known truth.
+    Demo(pipeline::DemoArgs),
+    /// Rebuild everything the observatory publishes into DIR/out/.
+    Run,
+    /// Official statistics of the observatory.
+    Stats(pipeline::StatsArgs),
     /// Validate a file against a mapping and change nothing.
     Check(import::CheckArgs),
     /// Validate a source's file and store it; bad rows are quarantined.
     Import(import::ImportArgs),
+    /// Estimate the hidden number of victims (Multiple Systems Estimation).
+    Estimate(estimate::EstimateArgs),
+    /// Agency side: encode identifying fields into Bloom filters (CLKs); names never leave.
+    Encode(encode::EncodeArgs),
     /// Show the submissions, records and quarantined rows the observatory holds.
     Status,
+    /// List the refused rows with row, column, field, masked value and reason.
+    Quarantine,
+    /// Monitor States' responses: import replies, compile the report, explain scores.
+    Monitor(monitor::MonitorArgs),
 }
 
 /// Global options every command may use.
@@ -34,9 +53,16 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     let ctx = Globals { dir: cli.dir, database: cli.database, format: cli.format };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
+        Command::Demo(args) => block_on(pipeline::demo(&ctx, args)),
+        Command::Run => block_on(pipeline::run(&ctx)),
+        Command::Stats(args) => block_on(pipeline::stats(&ctx, args)),
         Command::Check(args) => import::check(&ctx, args),
         Command::Import(args) => block_on(import::import(&ctx, args)),
+        Command::Encode(args) => encode::run(&ctx, args),
+        Command::Estimate(args) => estimate::run(&ctx, args),
         Command::Status => block_on(status::run(&ctx)),
+        Command::Quarantine => block_on(quarantine::run(&ctx)),
+        Command::Monitor(args) => monitor::run(&ctx, args),
     }
 }
 

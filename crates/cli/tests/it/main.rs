@@ -1,7 +1,9 @@
 //! End-to-end tests of the `palermo` binary: exit codes, crash safety of imports, and logs that
 //! never carry a person's identifying data.
 
+mod demo;
 mod import;
+mod monitor;
 
 use std::path::Path;
 use std::process::{Command, Output};

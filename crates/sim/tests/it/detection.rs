@@ -8,11 +8,7 @@ fn share(persons: &[&sim::TruePerson], pred: impl Fn(&sim::TruePerson) -> bool) 
 }
 
 fn on<'a>(truth: &'a sim::Truth, list: &str) -> Vec<&'a sim::TruePerson> {
-    truth
-        .persons
-        .iter()
-        .filter(|p| p.lists.iter().any(|l| l == list))
-        .collect()
+    truth.persons.iter().filter(|p| p.lists.iter().any(|l| l == list)).collect()
 }
 
 fn forced_labour(p: &sim::TruePerson) -> bool {
@@ -23,10 +19,7 @@ fn forced_labour(p: &sim::TruePerson) -> bool {
 fn overall_detected_share_is_in_the_designed_range() {
     let truth = &default_demo().truth;
     let detected = truth.n_detected as f64 / truth.n_total as f64;
-    assert!(
-        (0.35..=0.50).contains(&detected),
-        "detected share {detected:.3}"
-    );
+    assert!((0.35..=0.50).contains(&detected), "detected share {detected:.3}");
 }
 
 #[test]
@@ -57,16 +50,10 @@ fn agencies_meet_the_victims_they_are_built_to_meet() {
 fn some_lists_barely_overlap() {
     let truth = &default_demo().truth;
     let both = |a: &str, b: &str| {
-        truth
-            .persons
-            .iter()
-            .filter(|p| p.lists.iter().any(|l| l == a) && p.lists.iter().any(|l| l == b))
-            .count()
+        truth.persons.iter().filter(|p| p.lists.iter().any(|l| l == a) && p.lists.iter().any(|l| l == b)).count()
     };
     let size = |a: &str| truth.agencies[a].n_persons;
-    assert!(
-        both("labour_inspection", "shelter") * 20 < size("shelter").min(size("labour_inspection"))
-    );
+    assert!(both("labour_inspection", "shelter") * 20 < size("shelter").min(size("labour_inspection")));
     assert!(both("hotline", "immigration") * 10 < size("hotline").min(size("immigration")));
     // ... while the police and the shelter share many (referrals).
     assert!(both("police", "shelter") * 4 > size("shelter"));
@@ -77,19 +64,11 @@ fn a_log_linear_model_recovers_the_total() {
     let truth = &default_demo().truth;
     let table = crate::mse::parse_capture_histories(&truth.capture_histories);
     let idx = |name: &str| truth.lists.iter().position(|l| l == name).expect("a list");
-    let interactions = [
-        (idx("police"), idx("shelter")),
-        (idx("ngo"), idx("hotline")),
-        (idx("ngo"), idx("immigration")),
-    ];
+    let interactions =
+        [(idx("police"), idx("shelter")), (idx("ngo"), idx("hotline")), (idx("ngo"), idx("immigration"))];
     let estimate = crate::mse::estimate_total(&table, truth.lists.len(), &interactions);
     let relative = estimate / truth.n_total as f64 - 1.0;
-    assert!(
-        relative.abs() < 0.25,
-        "MSE estimate {estimate:.0} vs true {} ({:+.1}%)",
-        truth.n_total,
-        100.0 * relative
-    );
+    assert!(relative.abs() < 0.25, "MSE estimate {estimate:.0} vs true {} ({:+.1}%)", truth.n_total, 100.0 * relative);
     // And the dark figure is real: the lists alone miss a large part.
     assert!(estimate > 1.5 * truth.n_detected as f64);
 }

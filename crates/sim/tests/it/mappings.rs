@@ -28,25 +28,14 @@ const FIELDS: &[&str] = &[
     "place_of_birth",
     "document_number",
 ];
-const JUSTICE_FIELDS: &[&str] = &[
-    "year",
-    "stage",
-    "sex",
-    "citizenship",
-    "exploitation",
-    "offence",
-    "sentence_months",
-    "count",
-];
+const JUSTICE_FIELDS: &[&str] =
+    &["year", "stage", "sex", "citizenship", "exploitation", "offence", "sentence_months", "count"];
 
 fn codes(field: &str) -> Option<&'static [&'static str]> {
     Some(match field {
         "role" => &["victim_identified", "victim_presumed", "suspect"],
         "sex" => &["female", "male", "other"],
-        "age_band" => &[
-            "0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "child",
-            "adult",
-        ],
+        "age_band" => &["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "child", "adult"],
         "exploitation" => &[
             "sexual",
             "forced_labour",
@@ -56,15 +45,9 @@ fn codes(field: &str) -> Option<&'static [&'static str]> {
             "organ_removal",
             "other",
         ],
-        "labour_sector" => &[
-            "agriculture",
-            "construction",
-            "domestic_work",
-            "hospitality",
-            "manufacturing",
-            "fishing",
-            "other",
-        ],
+        "labour_sector" => {
+            &["agriculture", "construction", "domestic_work", "hospitality", "manufacturing", "fishing", "other"]
+        }
         "means_of_control" => &[
             "debt_bondage",
             "threats",
@@ -78,15 +61,7 @@ fn codes(field: &str) -> Option<&'static [&'static str]> {
             "other",
         ],
         "recruiter_relation" => &["intimate_partner", "friend", "family", "employer", "other"],
-        "services" => &[
-            "shelter",
-            "medical",
-            "psychological",
-            "legal",
-            "return",
-            "residence_permit",
-            "other",
-        ],
+        "services" => &["shelter", "medical", "psychological", "legal", "return", "residence_permit", "other"],
         "referred_by" => &[
             "police",
             "prosecution",
@@ -107,10 +82,7 @@ fn codes(field: &str) -> Option<&'static [&'static str]> {
 }
 
 fn parse(demo: &sim::Demo, path: &str) -> toml::Table {
-    std::str::from_utf8(&demo.files[path])
-        .expect("UTF-8")
-        .parse()
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
+    std::str::from_utf8(&demo.files[path]).expect("UTF-8").parse().unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[test]
@@ -120,50 +92,36 @@ fn agency_mappings_follow_the_schema_contract() {
         let mapping = parse(demo, &t.mapping);
         for section in mapping.keys() {
             assert!(
-                ["file", "columns", "dates", "multi", "values", "constants"]
-                    .contains(&section.as_str()),
+                ["file", "columns", "dates", "multi", "values", "constants"].contains(&section.as_str()),
                 "{agency}: [{section}]"
             );
         }
         let file = mapping["file"].as_table().expect("[file]");
         let format = file["format"].as_str().expect("format");
-        assert!(
-            t.file.ends_with(format) || (format == "csv" && t.file.ends_with(".tsv")),
-            "{agency}: {format}"
-        );
+        assert!(t.file.ends_with(format) || (format == "csv" && t.file.ends_with(".tsv")), "{agency}: {format}");
         let (header, _) = read_agency(demo, &t.file);
         let columns = mapping["columns"].as_table().expect("[columns]");
         let mut mapped = Vec::new();
         for (column, field) in columns {
-            assert!(
-                header.contains(column),
-                "{agency}: column {column} not in the file"
-            );
+            assert!(header.contains(column), "{agency}: column {column} not in the file");
             let field = field.as_str().expect("a field name");
             assert!(FIELDS.contains(&field), "{agency}: unknown field {field}");
             mapped.push(field);
         }
-        assert!(
-            mapped.contains(&"source_id") && mapped.contains(&"date"),
-            "{agency}: required fields"
-        );
+        assert!(mapped.contains(&"source_id") && mapped.contains(&"date"), "{agency}: required fields");
         for (field, format) in mapping["dates"].as_table().expect("[dates]") {
             assert!(mapped.contains(&field.as_str()));
             assert!(format.as_str().expect("a format").contains("%Y"));
         }
         if let Some(values) = mapping.get("values").and_then(|v| v.as_table()) {
             for (field, recodes) in values {
-                assert!(
-                    mapped.contains(&field.as_str()),
-                    "{agency}: values for unmapped field {field}"
-                );
+                assert!(mapped.contains(&field.as_str()), "{agency}: values for unmapped field {field}");
                 for (from, to) in recodes.as_table().expect("a table") {
                     let to = to.as_str().expect("a code");
                     match codes(field) {
-                        Some(known) => assert!(
-                            known.contains(&to) || to == "unknown",
-                            "{agency}: {field}: {from} -> {to}"
-                        ),
+                        Some(known) => {
+                            assert!(known.contains(&to) || to == "unknown", "{agency}: {field}: {from} -> {to}")
+                        }
                         None => assert!(to.len() <= 64 && !to.is_empty()),
                     }
                     if field == "citizenship" {

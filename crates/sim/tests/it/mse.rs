@@ -10,24 +10,13 @@ pub(crate) fn parse_capture_histories(csv: &str) -> Vec<(Vec<f64>, f64)> {
     let n_lists = lines.next().expect("header").split(',').count() - 1;
     let mut counts = std::collections::BTreeMap::new();
     for line in lines {
-        let fields: Vec<f64> = line
-            .split(',')
-            .map(|f| f.parse().expect("number"))
-            .collect();
-        counts.insert(
-            fields[..n_lists]
-                .iter()
-                .map(|b| *b as u8)
-                .collect::<Vec<u8>>(),
-            fields[n_lists],
-        );
+        let fields: Vec<f64> = line.split(',').map(|f| f.parse().expect("number")).collect();
+        counts.insert(fields[..n_lists].iter().map(|b| *b as u8).collect::<Vec<u8>>(), fields[n_lists]);
     }
     // Every non-empty pattern, observed or not (a zero count is data too).
     (1..(1u32 << n_lists))
         .map(|bits| {
-            let pattern: Vec<u8> = (0..n_lists)
-                .map(|j| ((bits >> (n_lists - 1 - j)) & 1) as u8)
-                .collect();
+            let pattern: Vec<u8> = (0..n_lists).map(|j| ((bits >> (n_lists - 1 - j)) & 1) as u8).collect();
             let count = counts.get(&pattern).copied().unwrap_or(0.0);
             (pattern.iter().map(|b| f64::from(*b)).collect(), count)
         })
@@ -44,9 +33,7 @@ fn design_row(pattern: &[f64], interactions: &[(usize, usize)]) -> Vec<f64> {
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs()))
-            .expect("a pivot");
+        let pivot = (col..n).max_by(|i, j| a[*i][col].abs().total_cmp(&a[*j][col].abs())).expect("a pivot");
         a.swap(col, pivot);
         b.swap(col, pivot);
         let pivot_row = a[col].clone();
@@ -67,15 +54,8 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
 }
 
 /// Estimated total population (observed + exp(intercept)).
-pub(crate) fn estimate_total(
-    table: &[(Vec<f64>, f64)],
-    n_lists: usize,
-    interactions: &[(usize, usize)],
-) -> f64 {
-    let x: Vec<Vec<f64>> = table
-        .iter()
-        .map(|(p, _)| design_row(p, interactions))
-        .collect();
+pub(crate) fn estimate_total(table: &[(Vec<f64>, f64)], n_lists: usize, interactions: &[(usize, usize)]) -> f64 {
+    let x: Vec<Vec<f64>> = table.iter().map(|(p, _)| design_row(p, interactions)).collect();
     let y: Vec<f64> = table.iter().map(|(_, c)| *c).collect();
     let p = 1 + n_lists + interactions.len();
     let mut mu: Vec<f64> = y.iter().map(|c| c + 0.5).collect();
@@ -93,16 +73,9 @@ pub(crate) fn estimate_total(
             }
         }
         let next = solve(xtwx, xtwz);
-        let change: f64 = next
-            .iter()
-            .zip(&beta)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let change: f64 = next.iter().zip(&beta).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         beta = next;
-        mu = x
-            .iter()
-            .map(|row| row.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>().exp())
-            .collect();
+        mu = x.iter().map(|row| row.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>().exp()).collect();
         if change < 1e-10 {
             break;
         }

@@ -16,12 +16,7 @@ const NAME_COLUMNS: &[&str] = &[
     "surname",
     "givenNames",
 ];
-const DOCUMENT_COLUMNS: &[&str] = &[
-    "ID document",
-    "Passport/ID no.",
-    "IDDocument",
-    "travelDocument",
-];
+const DOCUMENT_COLUMNS: &[&str] = &["ID document", "Passport/ID no.", "IDDocument", "travelDocument"];
 
 fn strings(value: &serde_json::Value, out: &mut BTreeSet<String>) {
     match value {
@@ -47,22 +42,13 @@ fn names_and_documents_appear_in_data_files_only() {
         let (header, rows) = read_agency(demo, &t.file);
         for (col, name) in header.iter().enumerate() {
             if NAME_COLUMNS.contains(&name.as_str()) || DOCUMENT_COLUMNS.contains(&name.as_str()) {
-                identifying.extend(
-                    rows.iter()
-                        .filter_map(|r| r.get(col))
-                        .filter(|v| !v.is_empty())
-                        .map(|v| v.to_lowercase()),
-                );
+                identifying
+                    .extend(rows.iter().filter_map(|r| r.get(col)).filter(|v| !v.is_empty()).map(|v| v.to_lowercase()));
             }
         }
     }
-    assert!(
-        identifying.len() > 500,
-        "too few names found in the files: {}",
-        identifying.len()
-    );
-    let mut truth: serde_json::Value =
-        serde_json::from_slice(&demo.files["truth.json"]).expect("JSON");
+    assert!(identifying.len() > 500, "too few names found in the files: {}", identifying.len());
+    let mut truth: serde_json::Value = serde_json::from_slice(&demo.files["truth.json"]).expect("JSON");
     // The two prose fields explain the file; everything else is codes, ids and numbers.
     truth["description"] = serde_json::Value::Null;
     truth["breakdowns"]["note"] = serde_json::Value::Null;
@@ -75,23 +61,10 @@ fn names_and_documents_appear_in_data_files_only() {
     // Compare whole values and, for names with spaces ("Dela Cruz"), each word.
     let leaked: Vec<_> = identifying
         .iter()
-        .filter(|v| {
-            in_truth.contains(*v)
-                || v.split(' ')
-                    .any(|w| w.chars().count() > 2 && in_truth.contains(w))
-        })
+        .filter(|v| in_truth.contains(*v) || v.split(' ').any(|w| w.chars().count() > 2 && in_truth.contains(w)))
         .collect();
-    assert!(
-        leaked.is_empty(),
-        "{} identifying values appear in truth.json",
-        leaked.len()
-    );
-    for key in [
-        "date_of_birth",
-        "given_name",
-        "family_name",
-        "document_number",
-    ] {
+    assert!(leaked.is_empty(), "{} identifying values appear in truth.json", leaked.len());
+    for key in ["date_of_birth", "given_name", "family_name", "document_number"] {
         assert!(!in_truth.contains(key), "truth.json has a {key} field");
     }
 }

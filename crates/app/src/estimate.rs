@@ -1,0 +1,48 @@
+//! Multiple Systems Estimation from the application's side: reading a capture-history table and
+//! driving the `mse` engine with the user's options and a progress reporter.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::{Error, Result};
+
+pub use mse::{EstimateOptions, EstimateReport, Method};
+
+/// Adapts the CLI's progress reporter to the engine's.
+struct ProgressAdapter<'a> {
+    inner: &'a dyn model::Progress,
+    done: AtomicU64,
+}
+
+impl mse::Progress for ProgressAdapter<'_> {
+    fn start(&self, total: u64) {
+        self.done.store(0, Ordering::Relaxed);
+        self.inner.start("bootstrap", total);
+    }
+
+    fn inc(&self, n: u64) {
+        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        self.inner.set(done);
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+}
+
+/// Estimates the total population from a capture-history CSV (the format of the shared MSE data:
+/// one 0/1 column per list and a `count` column).
+pub fn estimate_counts(
+    path: &Path,
+    options: &EstimateOptions,
+    progress: &dyn model::Progress,
+) -> Result<EstimateReport> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let table = mse::CaptureTable::parse_csv(&text)
+        .map_err(|e| Error::Settings { path: path.to_owned(), reason: e.to_string() })?;
+    let adapter = ProgressAdapter { inner: progress, done: AtomicU64::new(0) };
+    let report = mse::estimate(&table, options, &adapter)
+        .map_err(|e| Error::Settings { path: path.to_owned(), reason: e.to_string() })?;
+    progress.finish();
+    Ok(report)
+}

@@ -1,0 +1,261 @@
+//! The observatory's HTML report (`out/report.html`), built from its protected statistics: the
+//! page a national rapporteur could hand to a minister. Every number on it comes from a table that
+//! has passed disclosure control; suppressed cells are left out of charts and shown as `x` in
+//! tables.
+
+use report::{Block, Chart, Figure, Report, Section, Table};
+use serde_json::{Value, json};
+
+use crate::Result;
+use crate::observatory::Observatory;
+use crate::stats::{Cell, StatTable, Statistics};
+
+/// Renders the report page.
+pub async fn render(observatory: &Observatory, statistics: &Statistics) -> Result<String> {
+    let report = build(observatory, statistics);
+    report.validate().map_err(|e| crate::Error::Internal(format!("building the report: {e}")))?;
+    Ok(report::render(&report))
+}
+
+fn label(vocabulary: &model::vocab::Vocabulary, code: &str) -> String {
+    vocabulary.label(code).to_owned()
+}
+
+fn sex_label(code: &str) -> String {
+    label(&model::vocab::SEX, code)
+}
+
+fn form_label(code: &str) -> String {
+    label(&model::vocab::EXPLOITATION, code)
+}
+
+fn age_label(code: &str) -> String {
+    match code {
+        "child" => "Children".into(),
+        "adult" => "Adults".into(),
+        other => label(&model::vocab::AGE_GROUP, other),
+    }
+}
+
+/// Rows of a protected table as (key cells, visible count); suppressed rows are skipped.
+fn visible<'a>(table: Option<&'a StatTable>) -> impl Iterator<Item = (Vec<&'a str>, u64)> + 'a {
+    table.into_iter().flat_map(|t| {
+        let count_at = t.columns.iter().position(|c| c == "count");
+        t.rows.iter().filter_map(move |row| {
+            let n = row.get(count_at?)?.count()?;
+            let keys = row
+                .iter()
+                .filter_map(|c| match c {
+                    Cell::Text(s) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect();
+            Some((keys, n))
+        })
+    })
+}
+
+fn as_table(table: &StatTable) -> Table {
+    let numeric: Vec<usize> = table
+        .rows
+        .first()
+        .map(|row| row.iter().enumerate().filter(|(_, c)| !matches!(c, Cell::Text(_))).map(|(i, _)| i).collect())
+        .unwrap_or_default();
+    Table::new(
+        table.title.clone(),
+        table.unit.describe(),
+        table.columns.clone(),
+        table.rows.iter().map(|r| r.iter().map(Cell::to_text).collect()).collect(),
+        numeric,
+    )
+}
+
+fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
+    let settings = &observatory.settings;
+    let unit = statistics.unit.describe();
+    let years: Vec<(String, u64)> =
+        visible(statistics.table("detected_by_year")).map(|(k, n)| (k[0].to_owned(), n)).collect();
+    let by_sex_age: Vec<(String, String, u64)> =
+        visible(statistics.table("detected_by_sex_age")).map(|(k, n)| (k[0].to_owned(), k[1].to_owned(), n)).collect();
+    let children: u64 = by_sex_age.iter().filter(|r| r.1 == "child").map(|r| r.2).sum();
+    let with_age: u64 = by_sex_age.iter().filter(|r| r.1 == "child" || r.1 == "adult").map(|r| r.2).sum();
+    let cross_border: Vec<(String, u64)> =
+        visible(statistics.table("by_cross_border")).map(|(k, n)| (k[0].to_owned(), n)).collect();
+    let n_cross: u64 = cross_border.iter().filter(|r| r.0 == "cross_border").map(|r| r.1).sum();
+    let n_domestic: u64 = cross_border.iter().filter(|r| r.0 == "domestic").map(|r| r.1).sum();
+    let quarantined: u64 = statistics
+        .table("by_source")
+        .map(|t| t.column("quarantined_rows").iter().filter_map(|c| c.count()).sum())
+        .unwrap_or(0);
+    let percent =
+        |a: u64, b: u64| if b == 0 { "–".to_owned() } else { format!("{:.0}%", a as f64 * 100.0 / b as f64) };
+
+    let mut headline = vec![
+        Figure::new("Detected victims", format_count(statistics.total), unit),
+        Figure::new("Children", percent(children, with_age), "of detected victims whose age is known"),
+        Figure::new("Cross-border", percent(n_cross, n_cross + n_domestic), "of victims whose route is known"),
+        Figure::new("Sources", settings.sources.len().to_string(), "agency lists and statistics"),
+    ];
+    if let Some((year, n)) = years.last() {
+        headline.insert(1, Figure::new(format!("Detected in {year}"), format_count(*n), "the latest reference year"));
+    }
+
+    let mut sections = Vec::new();
+
+    // Trends.
+    let trend_rows: Vec<Value> = years.iter().map(|(y, n)| json!({"Year": y, "Detected victims": n})).collect();
+    let year_sex: Vec<Value> = visible(statistics.table("detected_by_year_sex"))
+        .map(|(k, n)| json!({"Year": k[0], "Sex": sex_label(k[1]), "Detected victims": n}))
+        .collect();
+    let year_form: Vec<Value> = visible(statistics.table("detected_by_year_form"))
+        .map(|(k, n)| json!({"Year": k[0], "Form of exploitation": form_label(k[1]), "Detected victims": n}))
+        .collect();
+    sections.push(
+        Section::new(
+            "trends",
+            "Trends",
+            format!("Victims detected by the observatory's sources each year. Counting unit: {unit}."),
+        )
+        .with(Chart::line("Detected victims by year", trend_rows, "Year", "Detected victims", None))
+        .with(Chart::stacked_bar("Detected victims by year and sex", year_sex, "Year", "Detected victims", "Sex"))
+        .with(Chart::stacked_bar(
+            "Detected victims by year and form of exploitation",
+            year_form,
+            "Year",
+            "Detected victims",
+            "Form of exploitation",
+        )),
+    );
+
+    // Who the victims are.
+    let sex_age_rows: Vec<Value> = by_sex_age
+        .iter()
+        .map(|(s, a, n)| json!({"Sex": sex_label(s), "Age group": age_label(a), "Detected victims": n}))
+        .collect();
+    let mut citizenship: Vec<(String, u64)> =
+        visible(statistics.table("by_citizenship")).map(|(k, n)| (k[0].to_owned(), n)).collect();
+    citizenship.truncate(15);
+    let citizenship_rows: Vec<Value> =
+        citizenship.iter().map(|(c, n)| json!({"Citizenship": c, "Detected victims": n})).collect();
+    sections.push(
+        Section::new("victims", "Who the victims are", "Sex, age and citizenship of detected victims.")
+            .with(Chart::bar(
+                "Detected victims by sex and age group",
+                sex_age_rows,
+                "Sex",
+                "Detected victims",
+                Some("Age group"),
+            ))
+            .with(Chart::ranked_bar(
+                "Citizenship of detected victims (15 largest groups)",
+                citizenship_rows,
+                "Citizenship",
+                "Detected victims",
+            )),
+    );
+
+    // Flows.
+    let mut flows: Vec<(String, String, u64)> = visible(statistics.table("flows"))
+        .filter(|(k, _)| k[0] != k[1])
+        .map(|(k, n)| (k[0].to_owned(), k[1].to_owned(), n))
+        .collect();
+    let other: u64 = flows.iter().skip(25).map(|f| f.2).sum();
+    flows.truncate(25);
+    let mut flow_rows: Vec<Value> =
+        flows.iter().map(|(o, d, n)| json!({"Citizenship": o, "Country of exploitation": d, "Victims": n})).collect();
+    if other > 0 {
+        flow_rows.push(json!({"Citizenship": "Other", "Country of exploitation": "Other", "Victims": other}));
+    }
+    sections.push(
+        Section::new(
+            "flows",
+            "Flows",
+            "From the country of citizenship to the country where the victim was exploited (victims whose citizenship differs from the country of exploitation; the 25 largest flows).",
+        )
+        .with(Chart::flows("Citizenship → country of exploitation", flow_rows, "Citizenship", "Country of exploitation", "Victims")),
+    );
+
+    // Criminal justice.
+    if let Some(chain) = statistics.table("justice_chain") {
+        let stages = ["investigated", "prosecuted", "convicted"];
+        let totals: Vec<Value> = stages
+            .iter()
+            .map(|stage| {
+                let n: u64 = chain.column(stage).iter().filter_map(|c| c.count()).sum();
+                json!({"Stage": model::vocab::JUSTICE_STAGE.label(stage), "Persons": n})
+            })
+            .collect();
+        sections.push(
+            Section::new(
+                "justice",
+                "The criminal-justice response",
+                "Persons investigated, prosecuted and convicted for trafficking in persons over the reference years, and the attrition between stages.",
+            )
+            .with(Chart::funnel("From investigation to conviction", totals, "Stage", "Persons"))
+            .with(as_table(chain)),
+        );
+    }
+
+    // SDG 16.2.2.
+    if let Some(sdg) = statistics.table("sdg_16_2_2") {
+        sections.push(
+            Section::new(
+                "sdg",
+                "SDG indicator 16.2.2",
+                "Number of victims of human trafficking per 100,000 population, by sex and age group (detected victims; series VC_HTF_DETVR).",
+            )
+            .with(as_table(sdg)),
+        );
+    }
+
+    // Data quality.
+    let mut quality = Section::new(
+        "quality",
+        "Data quality",
+        format!(
+            "{quarantined} rows were refused into the quarantine, each with its row, column and reason (`palermo quarantine` lists them for the agencies to correct)."
+        ),
+    );
+    for name in ["by_source", "missing_values"] {
+        if let Some(t) = statistics.table(name) {
+            quality.push(as_table(t));
+        }
+    }
+    sections.push(quality);
+
+    let suppressed: usize = statistics.tables.iter().map(|t| t.suppressed).sum();
+    sections.push(Section::new("method", "Method notes", "").with(Block::Notes(vec![
+        format!("Counting unit: {unit}. Linkage of records into persons, where the sources allow it, changes the unit to persons."),
+        "A victim exploited in more than one form counts under each form; totals by form can exceed the number of victims.".to_owned(),
+        format!(
+            "Disclosure control: counts from 1 to {} are withheld (primary suppression), and further cells where a withheld count could otherwise be recovered from a total (secondary suppression); {suppressed} cells are withheld in this report's tables, shown as x.",
+            settings.disclosure.min_cell.saturating_sub(1)
+        ),
+        "Unknown (the source recorded that the value is not known) and not recorded (the source does not collect it) are kept apart; see the data-quality table.".to_owned(),
+        "Detected victims are the victims that reached an agency: the hidden number of victims is larger. Multiple Systems Estimation, where lists can be linked, estimates it.".to_owned(),
+        "The same inputs and seed give the same report, byte for byte (`palermo run`).".to_owned(),
+    ])));
+
+    Report {
+        title: settings.observatory.name.clone(),
+        subtitle: match settings.observatory.years {
+            Some([first, last]) => format!("Trafficking in persons: the national picture, {first}–{last}"),
+            None => "Trafficking in persons: the national picture".to_owned(),
+        },
+        generated_note: "Generated by Palermo from the observatory's sources.".to_owned(),
+        headline,
+        sections,
+    }
+}

@@ -1,0 +1,48 @@
+//! `palermo estimate --counts FILE.csv`: Multiple Systems Estimation of the hidden number of
+//! victims from how agencies' lists overlap.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::commands::Globals;
+use crate::output::{print, print_json};
+use crate::progress::Bar;
+use crate::{Format, Status};
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// Capture histories: one 0/1 column per list and a `count` column.
+    #[arg(long)]
+    pub counts: PathBuf,
+    /// Model selection: stepwise (SparseMSE's rule), bic, aic, main, or fixed:A:B,B:C.
+    #[arg(long, default_value = "stepwise")]
+    pub method: String,
+    /// Bootstrap replicates for the BCa interval (0 skips the bootstrap).
+    #[arg(long, default_value_t = 1000)]
+    pub nboot: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 1234)]
+    pub seed: u64,
+    /// p-value threshold of the stepwise rule.
+    #[arg(long, default_value_t = 0.02)]
+    pub pthresh: f64,
+}
+
+pub fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
+    let method: app::estimate::Method = args.method.parse().map_err(|e| anyhow::anyhow!("--method: {e}"))?;
+    let options = app::estimate::EstimateOptions {
+        method,
+        nboot: args.nboot,
+        seed: args.seed,
+        pthresh: args.pthresh,
+        ..Default::default()
+    };
+    let report = app::estimate::estimate_counts(&args.counts, &options, &Bar::default())?;
+    if globals.format == Format::Json {
+        print_json(&report)?;
+    } else {
+        print(&report.render_text())?;
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,135 @@
+//! `palermo demo`, `palermo run` and `palermo stats`: the observatory's main job.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::commands::{Globals, today};
+use crate::output::{Table, print, print_json};
+use crate::progress::Bar;
+use crate::{Format, Status};
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The folder to create (must not exist or be empty).
+    pub path: PathBuf,
+    /// Size of the simulated hidden population of victims.
+    #[arg(long, default_value_t = 3000)]
+    pub size: usize,
+    /// Seed of the simulation: the same seed gives the same files.
+    #[arg(long, default_value_t = 2008)]
+    pub seed: u64,
+    /// Also run the pipeline on the new folder (`palermo --dir PATH run`).
+    #[arg(long)]
+    pub run: bool,
+}
+
+pub async fn demo(globals: &Globals, args: DemoArgs) -> anyhow::Result<Status> {
+    let config = app::sim::SimConfig { size: args.size, seed: args.seed, ..app::sim::SimConfig::default() };
+    let truth = app::pipeline::write_demo(&args.path, &config)?;
+    println!(
+        "wrote a simulated observatory to {}: {} hidden victims, {} seen by at least one of {} agencies (truth.json has the answers)",
+        args.path.display(),
+        truth.n_total,
+        truth.n_detected,
+        truth.lists.len()
+    );
+    if args.run {
+        let globals = Globals { dir: args.path.clone(), database: globals.database.clone(), format: globals.format };
+        run(&globals).await?;
+        // The demo's files hold deliberately malformed rows: quarantining them is the expected
+        // outcome, not a problem of the user's data.
+        println!(
+            "the demo's files hold deliberately malformed rows: `palermo --dir {} quarantine` lists them",
+            args.path.display()
+        );
+        return Ok(Status::Ok);
+    }
+    println!("next: palermo --dir {} run", args.path.display());
+    Ok(Status::Ok)
+}
+
+pub async fn run(globals: &Globals) -> anyhow::Result<Status> {
+    let started = Instant::now();
+    let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
+        .await
+        .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
+    let summary = app::pipeline::run(&observatory, today(), &Bar::default()).await?;
+    observatory.store.close().await;
+    if globals.format == Format::Json {
+        print_json(&summary)?;
+    } else {
+        let mut text = String::new();
+        for import in &summary.imports {
+            let source = import.source.as_deref().unwrap_or("?");
+            let what = match &import.outcome {
+                app::Outcome::Imported(t) => format!("{} stored, {} quarantined", t.rows_stored, t.rows_quarantined),
+                app::Outcome::AlreadyImported { .. } => "already imported".to_owned(),
+                app::Outcome::Refused => "refused".to_owned(),
+                app::Outcome::Checked => "checked".to_owned(),
+            };
+            text.push_str(&format!("  {source:<18} {what}\n"));
+        }
+        text.push_str(&format!(
+            "{} detected victims, counted as {}\n{} rows in quarantine; {} table cells withheld by disclosure control\n",
+            summary.total,
+            summary.unit.describe(),
+            summary.quarantined,
+            summary.suppressed_cells
+        ));
+        text.push_str(&format!(
+            "wrote {} files to {}/out in {:.1} s\nreport: {}\n",
+            summary.outputs.len(),
+            globals.dir.display(),
+            started.elapsed().as_secs_f64(),
+            globals.dir.join("out/report.html").display()
+        ));
+        print(&text)?;
+    }
+    Ok(if summary.has_problems() { Status::DataProblems } else { Status::Ok })
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Show only this table (e.g. by_citizenship); default: all.
+    #[arg(long)]
+    pub table: Option<String>,
+}
+
+pub async fn stats(globals: &Globals, args: StatsArgs) -> anyhow::Result<Status> {
+    let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
+        .await
+        .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
+    let statistics = app::pipeline::statistics(&observatory).await?;
+    observatory.store.close().await;
+    let tables: Vec<&app::stats::StatTable> =
+        statistics.tables.iter().filter(|t| args.table.as_deref().is_none_or(|name| t.name == name)).collect();
+    if tables.is_empty() {
+        anyhow::bail!("no table named `{}`", args.table.unwrap_or_default());
+    }
+    if globals.format == Format::Json {
+        let mut json = statistics.to_json();
+        if let Some(name) = &args.table
+            && let Some(map) = json.get_mut("tables").and_then(|t| t.as_object_mut())
+        {
+            map.retain(|k, _| k == name);
+        }
+        print_json(&json)?;
+        return Ok(Status::Ok);
+    }
+    let mut text = String::new();
+    for table in tables {
+        if globals.format != Format::Csv {
+            text.push_str(&format!("\n{}\nunit: {}\n", table.title, table.unit.describe()));
+        }
+        let mut out = Table::new(&table.columns.iter().map(String::as_str).collect::<Vec<_>>());
+        for row in &table.rows {
+            out.push(row.iter().map(app::stats::Cell::to_text).collect());
+        }
+        text.push_str(&out.render(globals.format)?);
+    }
+    print(&text)?;
+    Ok(Status::Ok)
+}
