@@ -58,6 +58,21 @@ impl Value {
         }
     }
 
+    /// The same text as [`Value::to_text`], borrowed where the value already holds it (codes,
+    /// countries, text), so that storing a record allocates only for dates and code lists.
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Value::NotRecorded => Cow::Borrowed(NOT_RECORDED),
+            Value::Unknown => Cow::Borrowed(UNKNOWN),
+            Value::Code(code) => Cow::Borrowed(code),
+            Value::Codes(codes) if codes.len() == 1 => Cow::Borrowed(codes[0]),
+            Value::Country(c) => Cow::Borrowed(c.as_str()),
+            Value::Text(t) => Cow::Borrowed(t),
+            other => Cow::Owned(other.to_text()),
+        }
+    }
+
     /// The number, for integer fields.
     pub fn as_int(&self) -> Option<i64> {
         match self {

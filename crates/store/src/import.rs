@@ -2,6 +2,7 @@
 //! identifying parts in their own tables) and its quarantined rows are committed together or not
 //! at all.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use model::{FieldKind, Record, RecordKind};
@@ -10,8 +11,8 @@ use sqlx::{Any, Transaction};
 use crate::{Result, Store, db, placeholders};
 
 /// Rows per INSERT statement: large enough to amortise the statement, small enough to stay under
-/// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
-const BATCH_ROWS: usize = 400;
+/// SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (1,000 rows × 22 columns).
+const BATCH_ROWS: usize = 1000;
 
 /// What an import stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -26,6 +27,7 @@ pub struct ImportTotals {
 /// An import under way. Dropping it without [`Import::commit`] rolls everything back.
 pub struct Import {
     tx: Transaction<'static, Any>,
+    backend: crate::Backend,
     kind: RecordKind,
     source: String,
     totals: ImportTotals,
@@ -141,6 +143,7 @@ impl Store {
             .map_err(db("allocating quarantine ids"))?;
         Ok(Import {
             tx,
+            backend: self.backend(),
             kind,
             source: source.to_owned(),
             totals: ImportTotals { submission_id, replaced, ..ImportTotals::default() },
@@ -190,17 +193,21 @@ impl Import {
             "INSERT INTO {} (id, submission_id, source, row_number, {}) VALUES {}",
             table_of(self.kind),
             names.join(", "),
-            placeholders(chunk.len(), 4 + fields.len())
+            placeholders(self.backend, chunk.len(), 4 + fields.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (i, (row, record)) in chunk.iter().enumerate() {
             query = query
                 .bind(self.next_record_id + i as i64)
                 .bind(self.totals.submission_id)
-                .bind(self.source.clone())
+                .bind(self.source.as_str())
                 .bind(*row as i64);
             for (field, value) in record.fields().filter(|(f, _)| !f.identifying) {
-                query = if is_integer(field) { query.bind(value.as_int()) } else { query.bind(value.to_text()) };
+                query = match (is_integer(field), value.as_text()) {
+                    (true, _) => query.bind(value.as_int()),
+                    (false, Cow::Borrowed(text)) => query.bind(text),
+                    (false, Cow::Owned(text)) => query.bind(text),
+                };
             }
         }
         query.execute(&mut *self.tx).await.map_err(db("storing records"))?;
@@ -220,7 +227,7 @@ impl Import {
         }
         let sql = format!(
             "INSERT INTO person_identities (record_id, given_name, family_name, date_of_birth, place_of_birth, document_number) VALUES {}",
-            placeholders(with_identity.len(), 6)
+            placeholders(self.backend, with_identity.len(), 6)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (id, record) in with_identity {
@@ -238,7 +245,7 @@ impl Import {
         for chunk in rows.chunks(BATCH_ROWS) {
             let sql = format!(
                 "INSERT INTO quarantine (id, submission_id, row_number, errors, raw_row) VALUES {}",
-                placeholders(chunk.len(), 5)
+                placeholders(self.backend, chunk.len(), 5)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (i, (row, errors, raw)) in chunk.iter().enumerate() {

@@ -119,8 +119,10 @@ impl Store {
     }
 }
 
-/// Builds `($1, $2, …), ($k+1, …)` for `rows` rows of `columns` values each, numbering from 1.
-pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
+/// Builds `($1, $2, …), ($k+1, …)` for `rows` rows of `columns` values each, numbering from 1; on
+/// SQLite plain `?`, because SQLite looks a numbered parameter's name up by a linear scan, which
+/// makes binding a many-row INSERT quadratic in its number of parameters.
+pub(crate) fn placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);
     for r in 0..rows {
         if r > 0 {
@@ -131,8 +133,13 @@ pub(crate) fn placeholders(rows: usize, columns: usize) -> String {
             if c > 0 {
                 sql.push(',');
             }
-            sql.push('$');
-            sql.push_str(&(r * columns + c + 1).to_string());
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(r * columns + c + 1).to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -148,6 +155,7 @@ pub fn now_utc() -> String {
 mod tests {
     #[test]
     fn placeholders_number_across_rows() {
-        assert_eq!(super::placeholders(2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(super::placeholders(super::Backend::Postgres, 2, 3), "($1,$2,$3),($4,$5,$6)");
+        assert_eq!(super::placeholders(super::Backend::Sqlite, 1, 2), "(?,?)");
     }
 }
