@@ -1,0 +1,439 @@
+//! Probabilistic record linkage: which records, within and across sources, are the same person.
+//!
+//! The engine is sans-IO: records in (plain strings, one per declared field), scored pairs,
+//! clusters (record index → person id), a review list and per-pair explanations out.
+//!
+//! Pipeline, in [`link`]:
+//! 1. **Normalise** every field for its [`FieldKind`] ([`normalize`]): Unicode folding,
+//!    diacritics, transliteration, name particles, partial dates, postcodes, document numbers.
+//! 2. **Block**: OR-ed [`BlockingRule`]s produce candidate pairs, each pair once.
+//! 3. **Compare** each candidate pair field by field into comparison levels.
+//! 4. **Fellegi–Sunter** ([`model`]): u from seeded random pairs, m and the prior by EM on
+//!    training blocks, term-frequency adjustment, a match weight and probability per pair.
+//! 5. **Cluster** without chaining: connected components with a density check that cuts sparse
+//!    clusters, or one record per source when sources hold no duplicates; unstable clusters and
+//!    borderline pairs go to the review list.
+//!
+//! Output is deterministic: the same records, settings and seed give identical output, whatever
+//! the number of threads.
+//!
+//! For the observatory: [`LinkOutput::clusters`] are the persons, [`LinkOutput::person_sources`]
+//! their capture histories for Multiple Systems Estimation, [`LinkOutput::review`] what a person
+//! should check, and [`LinkOutput::explain`] why any pair scored as it did. Nothing here logs,
+//! and no error message carries a field value.
+//!
+//! ```
+//! use link::{LinkRecord, LinkSettings, NoProgress, link};
+//!
+//! let settings = LinkSettings::person_default();
+//! // given_name, family_name, date_of_birth, sex, citizenship, place_of_birth
+//! let rows = [
+//!     ("police", ["Oksana", "Kovalenko", "1994-03-07", "F", "UKR", "Kharkiv"]),
+//!     ("shelter", ["Оксана", "Коваленко", "07/03/1994", "female", "UKR", "Kharkiv"]),
+//!     ("police", ["Nguyễn Thị", "Lan", "2001-11-02", "F", "VNM", "Hải Phòng"]),
+//!     ("ngo", ["Lan", "Nguyen Thi", "2001-11-02", "F", "VNM", "Hai Phong"]),
+//!     ("ngo", ["Amadou", "Diallo", "1988-01-15", "M", "GIN", "Conakry"]),
+//! ];
+//! let records: Vec<LinkRecord> = rows
+//!     .iter()
+//!     .map(|(source, values)| LinkRecord::new(source, values))
+//!     .collect();
+//! let output = link(&records, &settings, &NoProgress)?;
+//! assert_eq!(output.clusters[0], output.clusters[1]); // Cyrillic transliteration
+//! assert_eq!(output.clusters[2], output.clusters[3]); // diacritics and name order
+//! assert_ne!(output.clusters[0], output.clusters[4]);
+//! // Every pair explains itself: the weights of the fields add up to the match weight.
+//! let explanation = output.explain(0).expect("a scored pair");
+//! let sum: f64 = explanation.prior_weight + explanation.fields.iter().map(|f| f.weight).sum::<f64>();
+//! assert!((sum - explanation.match_weight).abs() < 1e-9);
+//! # Ok::<(), link::Error>(())
+//! ```
+
+pub mod blocking;
+mod cluster;
+pub mod compare;
+mod error;
+pub mod evaluate;
+pub mod model;
+pub mod normalize;
+pub mod settings;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+pub use blocking::BlockingStats;
+use compare::{EXACT_LEVEL, MAX_FIELDS, Prepared, level_of};
+pub use error::{Error, Result};
+pub use evaluate::{
+    ClusterMetrics, ExactClusterMetrics, PairMetrics, evaluate_clusters, evaluate_pairs, intern_labels,
+};
+pub use model::{EmSession, FittedModel, probability_from_weight};
+pub use settings::{BlockKey, BlockingRule, FieldKind, FieldSpec, LinkSettings, LinkType};
+
+/// One record to link: the source (list, agency) it comes from and one raw value per field of
+/// [`LinkSettings::fields`], in that order; an empty string is a missing value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LinkRecord {
+    pub source: String,
+    pub values: Vec<String>,
+}
+
+impl LinkRecord {
+    pub fn new<S: AsRef<str>>(source: &str, values: &[S]) -> Self {
+        LinkRecord { source: source.to_owned(), values: values.iter().map(|v| v.as_ref().to_owned()).collect() }
+    }
+}
+
+/// Progress reporting and cancellation for a long linkage run; front ends map it to a progress
+/// bar or a job status.
+pub trait Progress: Sync {
+    /// A new stage starts (`"normalise"`, `"estimate u"`, `"em"`, `"score"`, `"cluster"`).
+    fn stage(&self, _name: &'static str) {}
+    /// Polled between stages; `true` stops the run with [`Error::Cancelled`].
+    fn is_cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// A [`Progress`] that reports nothing and never cancels.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// A candidate pair with its score. Only pairs at or above the review threshold are kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoredPair {
+    /// Record indices, `left < right`.
+    pub left: u32,
+    pub right: u32,
+    /// Total match weight (log2 odds), prior included.
+    pub match_weight: f64,
+    pub match_probability: f64,
+    /// Comparison level of each field, packed 4 bits per field (see [`compare::level_of`]).
+    pub levels: u64,
+    /// Weight each field added (positive) or removed (negative), term-frequency adjustment
+    /// included; `match_weight = prior weight + sum of these`.
+    pub field_weights: Vec<f64>,
+}
+
+/// One field's part of a pair's match weight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldContribution {
+    pub field: String,
+    pub level: u8,
+    pub level_label: &'static str,
+    /// Weight in bits, term-frequency adjustment included.
+    pub weight: f64,
+    /// The part of `weight` due to the value's frequency.
+    pub term_frequency_adjustment: f64,
+}
+
+/// Why a pair scored as it did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    pub prior_weight: f64,
+    pub fields: Vec<FieldContribution>,
+    pub match_weight: f64,
+    pub match_probability: f64,
+}
+
+/// Something a person should look at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReviewItem {
+    /// A pair with probability between the review and the match threshold (index into
+    /// [`LinkOutput::pairs`]).
+    BorderlinePair { pair_idx: usize },
+    /// A cluster that falls apart at the strict threshold or was cut for being sparse (the id
+    /// of its first record's cluster).
+    UnstableCluster { cluster_id: u32 },
+}
+
+/// Counts that describe a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Diagnostics {
+    pub n_records: usize,
+    pub n_sources: usize,
+    pub blocking: BlockingStats,
+    /// Candidate pairs compared.
+    pub candidate_pairs: u64,
+    /// Pairs at or above the match threshold.
+    pub linked_pairs: u64,
+    pub n_clusters: usize,
+}
+
+/// The result of [`link`].
+#[derive(Clone, Debug)]
+pub struct LinkOutput {
+    /// Scored pairs at or above the review threshold, sorted by `(left, right)`.
+    pub pairs: Vec<ScoredPair>,
+    /// Person id of every record, numbered from 0 in order of each person's first record.
+    pub clusters: Vec<u32>,
+    pub review: Vec<ReviewItem>,
+    pub model: FittedModel,
+    pub diagnostics: Diagnostics,
+    match_threshold: f64,
+}
+
+impl LinkOutput {
+    /// The explanation of pair `pair_idx` of [`LinkOutput::pairs`].
+    pub fn explain(&self, pair_idx: usize) -> Option<Explanation> {
+        let pair = self.pairs.get(pair_idx)?;
+        let fields = pair
+            .field_weights
+            .iter()
+            .enumerate()
+            .map(|(f, &weight)| {
+                let level = level_of(pair.levels, f);
+                let base = self.model.level_weight(f, level);
+                let label = if level == 0 {
+                    "null"
+                } else {
+                    self.model.level_labels[f].get(usize::from(level) - 1).copied().unwrap_or("?")
+                };
+                FieldContribution {
+                    field: self.model.field_names[f].clone(),
+                    level,
+                    level_label: label,
+                    weight,
+                    term_frequency_adjustment: weight - base,
+                }
+            })
+            .collect();
+        Some(Explanation {
+            prior_weight: self.model.prior_weight(),
+            fields,
+            match_weight: pair.match_weight,
+            match_probability: pair.match_probability,
+        })
+    }
+
+    /// The sources (lists) each person appears on, indexed by person id, each sorted and without
+    /// repeats: the capture histories for Multiple Systems Estimation. `records` must be the
+    /// records given to [`link`].
+    pub fn person_sources<'a>(&self, records: &'a [LinkRecord]) -> Result<Vec<Vec<&'a str>>> {
+        if records.len() != self.clusters.len() {
+            return Err(Error::LengthMismatch { expected: self.clusters.len(), found: records.len() });
+        }
+        let mut out: Vec<Vec<&str>> = vec![Vec::new(); self.diagnostics.n_clusters];
+        for (record, &person) in records.iter().zip(&self.clusters) {
+            out[person as usize].push(record.source.as_str());
+        }
+        for sources in &mut out {
+            sources.sort_unstable();
+            sources.dedup();
+        }
+        Ok(out)
+    }
+
+    /// Record pairs linked (probability at or above the match threshold).
+    pub fn linked_pairs(&self) -> Vec<(u32, u32)> {
+        self.pairs.iter().filter(|p| p.match_probability >= self.match_threshold).map(|p| (p.left, p.right)).collect()
+    }
+}
+
+fn validate(records: &[LinkRecord], settings: &LinkSettings) -> Result<()> {
+    let n_fields = settings.fields.len();
+    if n_fields == 0 || n_fields > MAX_FIELDS {
+        return Err(Error::InvalidSettings {
+            reason: format!("between 1 and {MAX_FIELDS} fields are needed, got {n_fields}"),
+        });
+    }
+    for (record_idx, r) in records.iter().enumerate() {
+        if r.values.len() != n_fields {
+            return Err(Error::FieldCount { record_idx, expected: n_fields, found: r.values.len() });
+        }
+    }
+    if u32::try_from(records.len()).is_err() {
+        return Err(Error::InvalidSettings { reason: "more than 4 billion records".to_owned() });
+    }
+    let t = (settings.review_threshold, settings.match_threshold, settings.strict_threshold);
+    let in_unit = |p: f64| p > 0.0 && p < 1.0;
+    if !(in_unit(t.0) && in_unit(t.1) && in_unit(t.2) && t.0 <= t.1 && t.1 <= t.2) {
+        return Err(Error::InvalidSettings {
+            reason: "thresholds must satisfy 0 < review <= match <= strict < 1".to_owned(),
+        });
+    }
+    if settings.blocking_rules.is_empty() {
+        return Err(Error::InvalidSettings { reason: "at least one blocking rule is needed".to_owned() });
+    }
+    for (rule_idx, rule) in settings.training_rules.iter().enumerate() {
+        if !rule.keys.iter().all(|k| matches!(k, BlockKey::Exact(_))) {
+            return Err(Error::InvalidSettings {
+                reason: format!("training rule {rule_idx} must use exact keys only"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Number of pairs the link type allows: all pairs, or only pairs across sources.
+fn total_pairs(sources: &[u32], link_type: LinkType) -> f64 {
+    let n = sources.len() as f64;
+    let all = n * (n - 1.0) / 2.0;
+    if link_type == LinkType::Dedupe {
+        return all;
+    }
+    let mut per_source: FxHashMap<u32, f64> = FxHashMap::default();
+    for &s in sources {
+        *per_source.entry(s).or_default() += 1.0;
+    }
+    all - per_source.values().map(|&k| k * (k - 1.0) / 2.0).sum::<f64>()
+}
+
+fn check_cancel(progress: &dyn Progress) -> Result<()> {
+    if progress.is_cancelled() { Err(Error::Cancelled) } else { Ok(()) }
+}
+
+/// Links `records` into persons. See the crate documentation for the method.
+///
+/// Assumptions: fields are conditionally independent given match status (the Fellegi–Sunter
+/// assumption; correlated fields such as city and postcode overstate evidence), random pairs are
+/// almost all non-matches, and the training rules' blocks hold enough matches for EM.
+pub fn link(records: &[LinkRecord], settings: &LinkSettings, progress: &dyn Progress) -> Result<LinkOutput> {
+    validate(records, settings)?;
+    let n_fields = settings.fields.len();
+    progress.stage("normalise");
+    let mut source_ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let sources: Vec<u32> = records
+        .iter()
+        .map(|r| {
+            let next = source_ids.len() as u32;
+            *source_ids.entry(r.source.as_str()).or_insert(next)
+        })
+        .collect();
+    let rows: Vec<&[String]> = records.iter().map(|r| r.values.as_slice()).collect();
+    let prep = Prepared::build(settings, &sources, &rows);
+    check_cancel(progress)?;
+
+    progress.stage("estimate u");
+    let total_pairs = total_pairs(&sources, settings.link_type);
+    let (u, u_pairs) = model::estimate_u(&prep, settings);
+    check_cancel(progress)?;
+
+    progress.stage("em");
+    let n_levels: Vec<usize> = settings.fields.iter().map(|f| f.kind.n_levels()).collect();
+    let mut runs = Vec::new();
+    for (rule_idx, rule) in settings.training_rules.iter().enumerate() {
+        let mut keys = blocking::compute_keys(&prep, settings, std::slice::from_ref(rule))?;
+        let (gammas, _) =
+            blocking::candidate_pairs(&prep, &mut keys, settings.link_type, settings.max_block_size, false, |a, b| {
+                Some(compare::compare(&prep, a as usize, b as usize))
+            });
+        let rule_fields: Vec<usize> = rule
+            .keys
+            .iter()
+            .filter_map(|k| match k {
+                BlockKey::Exact(name) => settings.field_index(name),
+                _ => None,
+            })
+            .collect();
+        let estimated_fields: Vec<usize> = (0..n_fields).filter(|f| !rule_fields.contains(f)).collect();
+        let mut counts: FxHashMap<u64, u64> = FxHashMap::default();
+        for g in &gammas {
+            *counts.entry(*g).or_default() += 1;
+        }
+        let patterns = model::patterns_from_counts(counts);
+        let (m, share, iterations, converged) = model::run_em(&patterns, &estimated_fields, &n_levels, &u, settings);
+        let session = EmSession {
+            rule_idx,
+            n_pairs: gammas.len() as u64,
+            iterations,
+            converged,
+            block_match_share: share,
+            estimated_fields,
+        };
+        runs.push((session, m, rule_fields));
+        check_cancel(progress)?;
+    }
+    let completeness: Vec<f64> = prep
+        .columns
+        .iter()
+        .map(|c| c.value_id.iter().filter(|&&id| id != 0).count() as f64 / records.len().max(1) as f64)
+        .collect();
+    let fitted = model::combine_sessions(settings, u, u_pairs, runs, records.len(), total_pairs, &completeness);
+
+    progress.stage("score");
+    let prior_weight = fitted.prior_weight();
+    let level_weights: Vec<Vec<f64>> =
+        (0..n_fields).map(|f| (0..n_levels[f]).map(|l| fitted.level_weight(f, l as u8)).collect()).collect();
+    // Term-frequency adjustment per interned value: log2(u(exact) / tf(value)).
+    let tf_adjust: Vec<Vec<f64>> = (0..n_fields)
+        .map(|f| {
+            if !settings.fields[f].term_frequency {
+                return Vec::new();
+            }
+            let u_exact = fitted.u[f][usize::from(EXACT_LEVEL)];
+            prep.columns[f].frequency.iter().map(|&tf| if tf > 0.0 { (u_exact / tf).log2() } else { 0.0 }).collect()
+        })
+        .collect();
+    let review_weight = (settings.review_threshold / (1.0 - settings.review_threshold)).log2();
+    let mut keys = blocking::compute_keys(&prep, settings, &settings.blocking_rules)?;
+    let (pairs, blocking_stats) =
+        blocking::candidate_pairs(&prep, &mut keys, settings.link_type, settings.max_block_size, true, |a, b| {
+            let gamma = compare::compare(&prep, a as usize, b as usize);
+            let mut weight = prior_weight;
+            // Weights on the stack first: most candidate pairs fall below the review threshold
+            // and must not cost an allocation.
+            let mut weights = [0.0f64; MAX_FIELDS];
+            for (f, slot) in weights.iter_mut().enumerate().take(n_fields) {
+                let level = level_of(gamma, f);
+                let mut w = level_weights[f][usize::from(level)];
+                if level == EXACT_LEVEL && !tf_adjust[f].is_empty() {
+                    w += tf_adjust[f][prep.value_id(a as usize, f) as usize];
+                }
+                weight += w;
+                *slot = w;
+            }
+            if weight < review_weight {
+                return None;
+            }
+            let field_weights = weights[..n_fields].to_vec();
+            Some(ScoredPair {
+                left: a,
+                right: b,
+                match_weight: weight,
+                match_probability: probability_from_weight(weight),
+                levels: gamma,
+                field_weights,
+            })
+        });
+    check_cancel(progress)?;
+
+    progress.stage("cluster");
+    let edges: Vec<cluster::Edge> = pairs
+        .iter()
+        .filter(|p| p.match_probability >= settings.match_threshold)
+        .map(|p| cluster::Edge { a: p.left, b: p.right, weight: p.match_weight })
+        .collect();
+    let clustering = if settings.unique_within_source {
+        cluster::cluster_one_per_source(records.len(), &edges, &sources)
+    } else {
+        let strict_weight = (settings.strict_threshold / (1.0 - settings.strict_threshold)).log2();
+        cluster::cluster_components(records.len(), &edges, strict_weight, settings.min_cluster_density)
+    };
+    let mut review: Vec<ReviewItem> = pairs
+        .par_iter()
+        .enumerate()
+        .filter(|(_, p)| p.match_probability < settings.match_threshold)
+        .map(|(pair_idx, _)| ReviewItem::BorderlinePair { pair_idx })
+        .collect();
+    review.extend(clustering.unstable.iter().map(|&cluster_id| ReviewItem::UnstableCluster { cluster_id }));
+    let n_clusters = clustering.cluster_of.iter().max().map_or(0, |&m| m as usize + 1);
+    let diagnostics = Diagnostics {
+        n_records: records.len(),
+        n_sources: source_ids.len(),
+        candidate_pairs: blocking_stats.pairs_per_rule.iter().sum(),
+        blocking: blocking_stats,
+        linked_pairs: edges.len() as u64,
+        n_clusters,
+    };
+    Ok(LinkOutput {
+        pairs,
+        clusters: clustering.cluster_of,
+        review,
+        model: fitted,
+        diagnostics,
+        match_threshold: settings.match_threshold,
+    })
+}
