@@ -40,9 +40,20 @@ pub fn estimate_counts(
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     let table = mse::CaptureTable::parse_csv(&text)
         .map_err(|e| Error::Settings { path: path.to_owned(), reason: e.to_string() })?;
+    estimate_table(&table, options, progress).map_err(|e| match e {
+        Error::Internal(reason) => Error::Settings { path: path.to_owned(), reason },
+        other => other,
+    })
+}
+
+/// Estimates the total population from a capture table.
+pub fn estimate_table(
+    table: &mse::CaptureTable,
+    options: &EstimateOptions,
+    progress: &dyn model::Progress,
+) -> Result<EstimateReport> {
     let adapter = ProgressAdapter { inner: progress, done: AtomicU64::new(0) };
-    let report = mse::estimate(&table, options, &adapter)
-        .map_err(|e| Error::Settings { path: path.to_owned(), reason: e.to_string() })?;
+    let report = mse::estimate(table, options, &adapter).map_err(|e| Error::Internal(e.to_string()))?;
     progress.finish();
     Ok(report)
 }

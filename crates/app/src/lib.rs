@@ -7,6 +7,7 @@
 pub mod encode;
 pub mod estimate;
 pub mod import;
+pub mod linkage;
 pub mod monitor;
 pub mod observatory;
 pub mod pipeline;

@@ -13,6 +13,7 @@ use crate::import::{FileReport, ImportOptions, import_file};
 use crate::observatory::Observatory;
 use crate::stats::{self, Counted, Statistics, Unit};
 use crate::{Error, Result};
+use store::StoredPerson;
 
 /// What a run did, for the terminal summary.
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +23,8 @@ pub struct RunSummary {
     pub total: u64,
     pub quarantined: u64,
     pub suppressed_cells: usize,
+    /// The estimated total number of victims (MSE), when records could be linked.
+    pub estimate: Option<f64>,
     pub outputs: Vec<PathBuf>,
 }
 
@@ -57,12 +60,25 @@ pub async fn import_sources(
     Ok(reports)
 }
 
-/// Computes the observatory's statistics from what the store holds.
+/// The observatory's statistics, and the linkage they rest on when records could be linked.
+#[derive(Debug)]
+pub struct Analysis {
+    pub statistics: Statistics,
+    pub linkage: Option<crate::linkage::Linkage>,
+}
+
+/// Computes the observatory's statistics from what the store holds. Where the sources carry
+/// identifying fields, records are first linked into persons (an audited read of identities) and
+/// the statistics count persons; otherwise they count records, and say so.
 pub async fn statistics(observatory: &Observatory) -> Result<Statistics> {
+    Ok(analyse(observatory).await?.statistics)
+}
+
+/// [`statistics`], keeping the linkage.
+pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
     let store = &observatory.store;
     let persons = store.persons().await?;
-    let victims: Vec<&dyn Counted> =
-        persons.iter().filter(|p| p.get("role") != "suspect").map(|p| p as &dyn Counted).collect();
+    let victims: Vec<&StoredPerson> = persons.iter().filter(|p| p.get("role") != "suspect").collect();
     let justice = store.justice().await?;
     let population = match &observatory.settings.population {
         Some(p) => {
@@ -76,22 +92,63 @@ pub async fn statistics(observatory: &Observatory) -> Result<Statistics> {
     for row in store.quarantined().await? {
         *quarantined.entry(row.source).or_default() += 1;
     }
-    Ok(stats::compute(
-        Unit::Records,
-        &victims,
-        &justice,
-        population.as_ref(),
-        &quarantined,
-        observatory.settings.disclosure.min_cell,
-    ))
+    let mut records_by_source: BTreeMap<String, u64> = BTreeMap::new();
+    for v in &victims {
+        *records_by_source.entry(v.source.clone()).or_default() += 1;
+    }
+    let n_sources = records_by_source.len();
+    let linkage = if n_sources >= 2 {
+        let identities = store.read_identities("palermo", "record linkage for statistics and estimation").await?;
+        if identities.is_empty() { None } else { Some(crate::linkage::link_records(&victims, &identities)?) }
+    } else {
+        None
+    };
+    let min_cell = observatory.settings.disclosure.min_cell;
+    let statistics = match &linkage {
+        Some(linkage) => {
+            let units: Vec<&dyn Counted> = linkage.persons.iter().map(|p| p as &dyn Counted).collect();
+            stats::compute(
+                Unit::Persons,
+                &units,
+                &records_by_source,
+                &justice,
+                population.as_ref(),
+                &quarantined,
+                min_cell,
+            )
+        }
+        None => {
+            let units: Vec<&dyn Counted> = victims.iter().map(|p| *p as &dyn Counted).collect();
+            stats::compute(
+                Unit::Records,
+                &units,
+                &records_by_source,
+                &justice,
+                population.as_ref(),
+                &quarantined,
+                min_cell,
+            )
+        }
+    };
+    Ok(Analysis { statistics, linkage })
 }
 
 /// Rebuilds `DIR/out/`.
 pub async fn run(observatory: &Observatory, today: chrono::NaiveDate, progress: &dyn Progress) -> Result<RunSummary> {
     let imports = import_sources(observatory, today, progress).await?;
-    progress.start("statistics", 0);
-    let statistics = statistics(observatory).await?;
+    progress.start("link and count", 0);
+    let analysis = analyse(observatory).await?;
+    let statistics = &analysis.statistics;
     progress.finish();
+    // Multiple Systems Estimation on the linked persons' list memberships.
+    let estimate = match &analysis.linkage {
+        Some(linkage) => {
+            let table = linkage.capture_table()?;
+            let options = mse::EstimateOptions { seed: observatory.settings.observatory.seed, ..Default::default() };
+            Some(crate::estimate::estimate_table(&table, &options, progress)?)
+        }
+        None => None,
+    };
     let out = observatory.dir.join("out");
     let tables_dir = out.join("tables");
     // Start from an empty folder so that nothing stale survives.
@@ -105,12 +162,18 @@ pub async fn run(observatory: &Observatory, today: chrono::NaiveDate, progress: 
         write(&path, table.to_csv().as_bytes())?;
         outputs.push(path);
     }
+    if let Some(estimate) = &estimate {
+        let path = out.join("estimate.json");
+        let json = serde_json::to_value(estimate).map_err(|e| Error::Internal(e.to_string()))?;
+        write(&path, pretty(&json)?.as_bytes())?;
+        outputs.push(path);
+    }
     let stats_path = out.join("statistics.json");
     write(&stats_path, pretty(&statistics.to_json())?.as_bytes())?;
     outputs.push(stats_path);
     progress.start("report", 0);
     let report_path = out.join("report.html");
-    let html = crate::report::render(observatory, &statistics).await?;
+    let html = crate::report::render(observatory, statistics, analysis.linkage.as_ref(), estimate.as_ref()).await?;
     write(&report_path, html.as_bytes())?;
     outputs.push(report_path);
     progress.finish();
@@ -121,6 +184,7 @@ pub async fn run(observatory: &Observatory, today: chrono::NaiveDate, progress: 
         total: statistics.total,
         quarantined: total_quarantined,
         suppressed_cells: statistics.tables.iter().map(|t| t.suppressed).sum(),
+        estimate: estimate.as_ref().map(|e| e.estimate),
         outputs: outputs.into_iter().map(|p| relative(&observatory.dir, &p)).collect(),
     })
 }

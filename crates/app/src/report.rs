@@ -7,12 +7,37 @@ use report::{Block, Chart, Figure, Report, Section, Table};
 use serde_json::{Value, json};
 
 use crate::Result;
+use crate::linkage::Linkage;
 use crate::observatory::Observatory;
 use crate::stats::{Cell, StatTable, Statistics};
 
 /// Renders the report page.
-pub async fn render(observatory: &Observatory, statistics: &Statistics) -> Result<String> {
-    let report = build(observatory, statistics);
+pub async fn render(
+    observatory: &Observatory,
+    statistics: &Statistics,
+    linkage: Option<&Linkage>,
+    estimate: Option<&mse::EstimateReport>,
+) -> Result<String> {
+    let mut report = build(observatory, statistics);
+    if let Some(linkage) = linkage {
+        // After "Flows", before the criminal-justice section.
+        let at = report.sections.iter().position(|s| s.id == "justice").unwrap_or(report.sections.len());
+        report.sections.insert(at, linkage_section(linkage, estimate, observatory.settings.disclosure.min_cell));
+        if let Some(e) = estimate {
+            report.headline.insert(
+                1,
+                Figure::new(
+                    "Estimated victims",
+                    format_count(round_estimate(e.estimate)),
+                    format!(
+                        "including those no agency saw (Multiple Systems Estimation; 95% interval {}–{})",
+                        format_count(round_estimate(e.ci_conditional[0])),
+                        format_count(round_estimate(e.ci_conditional[1]))
+                    ),
+                ),
+            );
+        }
+    }
     report.validate().map_err(|e| crate::Error::Internal(format!("building the report: {e}")))?;
     Ok(report::render(&report))
 }
@@ -258,4 +283,77 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
         headline,
         sections,
     }
+}
+
+/// Estimates are published rounded to the nearest ten: their precision is far coarser than one.
+fn round_estimate(x: f64) -> u64 {
+    ((x / 10.0).round() * 10.0).max(0.0) as u64
+}
+
+fn linkage_section(linkage: &Linkage, estimate: Option<&mse::EstimateReport>, min_cell: u64) -> Section {
+    let n_records: u64 = linkage.records_by_source.values().sum();
+    let n_persons = linkage.persons.len() as u64;
+    let lists: Vec<&String> = linkage.records_by_source.keys().collect();
+    // Persons per list and pairwise overlaps, with small counts withheld.
+    let mut cells: Vec<(String, String, u64)> = Vec::new();
+    for a in &lists {
+        for b in &lists {
+            let n = linkage
+                .persons
+                .iter()
+                .filter(|p| p.sources.iter().any(|s| s == *a) && p.sources.iter().any(|s| s == *b))
+                .count() as u64;
+            cells.push(((*a).clone(), (*b).clone(), n));
+        }
+    }
+    let counts: Vec<u64> = cells.iter().map(|c| c.2).collect();
+    let hidden = disclosure::suppress(&counts, &[], min_cell);
+    let overlap_rows: Vec<Value> = cells
+        .iter()
+        .zip(&hidden)
+        .filter(|(_, h)| !**h)
+        .map(|((a, b, n), _)| json!({"List": a, "Also on list": b, "Persons": n}))
+        .collect();
+    let mut section = Section::new(
+        "linkage",
+        "Records, persons and the hidden number",
+        format!(
+            "The agencies' {} records were linked into {} persons (Fellegi–Sunter probabilistic linkage with EM-estimated weights); {} borderline pairs await review.",
+            format_count(n_records),
+            format_count(n_persons),
+            linkage.review_pairs
+        ),
+    )
+    .with(Chart::heatmap("Persons on each pair of lists", overlap_rows, "List", "Also on list", "Persons"));
+    if let Some(e) = estimate {
+        let mut rows = vec![
+            json!({"Interval": "Model-conditional", "Estimate": e.estimate, "Lower": e.ci_conditional[0], "Upper": e.ci_conditional[1]}),
+        ];
+        if let Some([lo, hi]) = e.ci_profile {
+            rows.push(json!({"Interval": "Profile likelihood", "Estimate": e.estimate, "Lower": lo, "Upper": hi}));
+        }
+        if let Some([lo, hi]) = e.ci_bca {
+            rows.push(json!({"Interval": "Bootstrap (BCa, model re-selected)", "Estimate": e.estimate, "Lower": lo, "Upper": hi}));
+        }
+        section.push(Chart::interval(
+            "Estimated total number of victims, with 95% intervals",
+            rows,
+            "Interval",
+            "Estimate",
+            "Lower",
+            "Upper",
+        ));
+        section.push(Block::Notes(vec![
+            format!(
+                "{} persons were seen by at least one of {} lists; the estimate of the total is {} (model: {}; terms {}).",
+                format_count(e.observed),
+                e.lists.len(),
+                format_count(round_estimate(e.estimate)),
+                e.method,
+                if e.model.is_empty() { "main effects only".to_owned() } else { e.model.join(", ") }
+            ),
+            "Multiple Systems Estimation assumes a closed population over the period, that linkage found who is on which list, and that the selected log-linear model captures how the lists depend on each other. Heterogeneity that no model term captures biases the estimate, usually downwards; treat it as an order of magnitude with its interval, not as a count.".to_owned(),
+        ]));
+    }
+    section
 }

@@ -198,6 +198,7 @@ type TableSpec<'a> = (&'static str, &'a str, &'a [&'a str], &'a dyn Fn(&dyn Coun
 pub fn compute(
     unit: Unit,
     victims: &[&dyn Counted],
+    records_by_source: &BTreeMap<String, u64>,
     justice: &[StoredJustice],
     population: Option<&Population>,
     quarantined_by_source: &BTreeMap<String, u64>,
@@ -275,11 +276,7 @@ pub fn compute(
         &[0],
         min_cell,
     ));
-    let mut by_source: BTreeMap<String, u64> = BTreeMap::new();
-    for v in victims {
-        *by_source.entry(v.source().to_owned()).or_default() += 1;
-    }
-    tables.push(by_source_table(unit, &by_source, quarantined_by_source, min_cell));
+    tables.push(by_source_table(records_by_source, quarantined_by_source, min_cell));
     tables.push(justice_chain(justice, min_cell));
     if let Some(population) = population {
         tables.push(sdg_rates(unit, victims, population, min_cell));
@@ -321,19 +318,15 @@ fn protect(
     StatTable { name, title: title.to_owned(), unit, columns, rows, suppressed }
 }
 
-fn by_source_table(
-    unit: Unit,
-    stored: &BTreeMap<String, u64>,
-    quarantined: &BTreeMap<String, u64>,
-    min_cell: u64,
-) -> StatTable {
+/// Records per source: always records, whatever the unit of the other tables.
+fn by_source_table(stored: &BTreeMap<String, u64>, quarantined: &BTreeMap<String, u64>, min_cell: u64) -> StatTable {
     let mut sources: Vec<&String> = stored.keys().chain(quarantined.keys()).collect();
     sources.sort();
     sources.dedup();
     let mut table = protect(
         "by_source",
         "Records per source (stored, and rows refused into the quarantine)",
-        unit,
+        Unit::Records,
         &["source"],
         sources.iter().map(|s| (vec![(*s).clone()], stored.get(*s).copied().unwrap_or(0))).collect(),
         &[],

@@ -42,7 +42,12 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     let stats = palermo(dir.path(), &["--dir", "obs", "--format", "json", "stats"], &[]);
     assert!(stats.status.success(), "{}", text(&stats.stderr));
     let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("stats json");
-    assert_eq!(stats["unit"], "records");
+    // Records are linked into persons: the count is close to the number of persons the agencies
+    // truly saw (the simulation's truth), though not exact (linkage errors either way).
+    assert_eq!(stats["unit"], "persons");
+    let persons = stats["total"].as_f64().expect("total");
+    let seen = truth["n_detected"].as_f64().expect("n_detected");
+    assert!((persons - seen).abs() / seen < 0.05, "{persons} persons counted, {seen} truly seen");
     let by_source = stats["tables"]["by_source"]["rows"].as_array().expect("rows");
     let mut total = 0;
     for (agency, facts) in truth["agencies"].as_object().expect("agencies") {
@@ -51,7 +56,14 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
         assert_eq!(row["quarantined_rows"], facts["n_malformed"], "{agency}");
         total += facts["n_valid_records"].as_u64().expect("count");
     }
-    assert_eq!(stats["total"], total);
+    assert!(persons < total as f64, "linking merges records of the same person");
+    // The estimate of the hidden total is written, with its intervals.
+    let estimate: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("estimate.json")).expect("estimate")).expect("json");
+    let n_hat = estimate["estimate"].as_f64().expect("estimate");
+    assert!(n_hat > persons, "the estimate adds those no list saw");
+    let [lo, hi] = [&estimate["ci_conditional"][0], &estimate["ci_conditional"][1]].map(|v| v.as_f64().expect("ci"));
+    assert!(lo < n_hat && n_hat < hi);
 
     // The quarantine report lists exactly the malformed rows, by file row.
     let quarantine = palermo(dir.path(), &["--dir", "obs", "--format", "csv", "quarantine"], &[]);
@@ -81,4 +93,59 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     for (name, bytes) in &before {
         assert!(after.get(name) == Some(bytes), "{name} differs between two runs");
     }
+}
+
+/// The demo's own report, opened from disk in headless Chromium: every chart is drawn (Vega marks
+/// in an SVG, status `ready`), none failed, and the screenshot is not blank.
+#[test]
+fn the_demo_report_draws_its_charts_in_chromium() {
+    let chromium = std::path::Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{} is missing and CI=true", chromium.display());
+        eprintln!("skipping: no {} (run .ci/install-chromium.sh)", chromium.display());
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = palermo(dir.path(), &["demo", "obs", "--size", "1200", "--run"], &[]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let page = dir.path().join("obs/out/report.html");
+    let html = std::fs::read_to_string(&page).expect("report");
+    let n_charts = html.matches("<figure class=\"chart-figure\"").count();
+    assert!(n_charts >= 6, "the report has {n_charts} charts");
+
+    let run = |extra: &[String]| {
+        let profile = tempfile::tempdir().expect("profile");
+        let output = std::process::Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--virtual-time-budget=10000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run chromium");
+        assert!(output.status.success(), "chromium failed");
+        output.stdout
+    };
+    let dom = String::from_utf8_lossy(&run(&["--dump-dom".to_owned()])).into_owned();
+    assert_eq!(dom.matches("data-chart-status=\"ready\"").count(), n_charts, "every chart is drawn");
+    // The stylesheet mentions the error status once; a failed chart would add to that.
+    let in_source = html.matches("data-chart-status=\"error\"").count();
+    assert_eq!(dom.matches("data-chart-status=\"error\"").count(), in_source, "no chart failed");
+    assert!(dom.matches("class=\"marks\"").count() >= n_charts, "each chart holds a Vega SVG");
+
+    let shot = dir.path().join("report.png");
+    run(&[format!("--screenshot={}", shot.display()), "--window-size=1280,2400".to_owned()]);
+    let png = std::fs::read(&shot).expect("screenshot");
+    // A blank page compresses to a few kilobytes; a page of charts does not.
+    assert!(png.len() > 50_000, "screenshot of {} bytes looks blank", png.len());
 }
