@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
 use crate::commands::Globals;
@@ -12,9 +13,10 @@ use crate::{Format, Status};
 
 #[derive(Debug, Args)]
 pub struct EstimateArgs {
-    /// Capture histories: one 0/1 column per list and a `count` column.
+    /// Capture histories: one 0/1 column per list and a `count` column. Without it, the
+    /// observatory's records are linked into persons and their list memberships are used.
     #[arg(long)]
-    pub counts: PathBuf,
+    pub counts: Option<PathBuf>,
     /// Model selection: stepwise (SparseMSE's rule), bic, aic, main, or fixed:A:B,B:C.
     #[arg(long, default_value = "stepwise")]
     pub method: String,
@@ -29,7 +31,7 @@ pub struct EstimateArgs {
     pub pthresh: f64,
 }
 
-pub fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
+pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
     let method: app::estimate::Method = args.method.parse().map_err(|e| anyhow::anyhow!("--method: {e}"))?;
     let options = app::estimate::EstimateOptions {
         method,
@@ -38,7 +40,20 @@ pub fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
         pthresh: args.pthresh,
         ..Default::default()
     };
-    let report = app::estimate::estimate_counts(&args.counts, &options, &Bar::default())?;
+    let report = match &args.counts {
+        Some(path) => app::estimate::estimate_counts(path, &options, &Bar::default())?,
+        None => {
+            let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
+                .await
+                .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
+            let analysis = app::pipeline::analyse(&observatory).await?;
+            observatory.store.close().await;
+            let linkage = analysis.linkage.context(
+                "the observatory's records cannot be linked (fewer than two sources, or no identifying fields): give --counts",
+            )?;
+            app::estimate::estimate_table(&linkage.capture_table()?, &options, &Bar::default())?
+        }
+    };
     if globals.format == Format::Json {
         print_json(&report)?;
     } else {

@@ -59,7 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Check(args) => import::check(&ctx, args),
         Command::Import(args) => block_on(import::import(&ctx, args)),
         Command::Encode(args) => encode::run(&ctx, args),
-        Command::Estimate(args) => estimate::run(&ctx, args),
+        Command::Estimate(args) => block_on(estimate::run(&ctx, args)),
         Command::Status => block_on(status::run(&ctx)),
         Command::Quarantine => block_on(quarantine::run(&ctx)),
         Command::Monitor(args) => monitor::run(&ctx, args),
