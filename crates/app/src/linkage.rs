@@ -36,6 +36,8 @@ pub struct Linkage {
     pub records_by_source: BTreeMap<String, u64>,
     /// Pairs scored between the review and the match threshold: for a person to check.
     pub review_pairs: usize,
+    /// Every record's person: (source, source record id, index into `persons`).
+    pub assignments: Vec<(String, String, usize)>,
 }
 
 fn known(value: &str) -> bool {
@@ -74,6 +76,12 @@ pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Resul
     }
     let fields: Vec<&'static str> =
         model::RecordKind::Persons.fields().iter().filter(|f| !f.identifying).map(|f| f.name).collect();
+    let person_of_cluster: BTreeMap<u32, usize> = members.keys().enumerate().map(|(i, c)| (*c, i)).collect();
+    let assignments = victims
+        .iter()
+        .zip(&output.clusters)
+        .map(|(r, c)| (r.source.clone(), r.get("source_id").to_owned(), person_of_cluster.get(c).copied().unwrap_or(0)))
+        .collect();
     let persons = members
         .values()
         .map(|records_of| {
@@ -110,7 +118,7 @@ pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Resul
     for v in victims {
         *records_by_source.entry(v.source.clone()).or_default() += 1;
     }
-    Ok(Linkage { persons, records_by_source, review_pairs: output.review.len() })
+    Ok(Linkage { persons, records_by_source, review_pairs: output.review.len(), assignments })
 }
 
 impl Linkage {

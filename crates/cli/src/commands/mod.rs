@@ -5,6 +5,7 @@ mod encode;
 mod estimate;
 mod import;
 mod init;
+mod link;
 mod monitor;
 mod pipeline;
 mod quarantine;
@@ -29,6 +30,8 @@ pub enum Command {
     Check(import::CheckArgs),
     /// Validate a source's file and store it; bad rows are quarantined.
     Import(import::ImportArgs),
+    /// Link records into persons (within and across sources).
+    Link,
     /// Estimate the hidden number of victims (Multiple Systems Estimation).
     Estimate(estimate::EstimateArgs),
     /// Agency side: encode identifying fields into Bloom filters (CLKs); names never leave.
@@ -59,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Check(args) => import::check(&ctx, args),
         Command::Import(args) => block_on(import::import(&ctx, args)),
         Command::Encode(args) => encode::run(&ctx, args),
+        Command::Link => block_on(link::run(&ctx)),
         Command::Estimate(args) => block_on(estimate::run(&ctx, args)),
         Command::Status => block_on(status::run(&ctx)),
         Command::Quarantine => block_on(quarantine::run(&ctx)),

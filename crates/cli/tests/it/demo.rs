@@ -85,6 +85,49 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     }
     assert_eq!(listed, expected);
 
+    // Linkage quality against the truth: pairwise precision and recall of "same person".
+    let links = palermo(dir.path(), &["--dir", "obs", "--format", "csv", "link"], &[]);
+    assert!(links.status.success(), "{}", text(&links.stderr));
+    let mut true_person: BTreeMap<(String, String), String> = BTreeMap::new();
+    for r in truth["records"].as_array().expect("records") {
+        if r["malformed"].is_null() {
+            let key = (r["source"].as_str().unwrap_or("").to_owned(), r["source_id"].as_str().unwrap_or("").to_owned());
+            true_person.insert(key, r["person_id"].as_str().unwrap_or("").to_owned());
+        }
+    }
+    let mut cells: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let (mut by_predicted, mut by_true) = (BTreeMap::<String, u64>::new(), BTreeMap::<String, u64>::new());
+    for line in text(&links.stdout).lines().skip(1) {
+        let parts: Vec<&str> = line.split(',').collect();
+        let key = (parts[0].to_owned(), parts[1].to_owned());
+        let person = true_person.get(&key).unwrap_or_else(|| panic!("record {key:?} not in the truth")).clone();
+        *cells.entry((parts[2].to_owned(), person.clone())).or_default() += 1;
+        *by_predicted.entry(parts[2].to_owned()).or_default() += 1;
+        *by_true.entry(person).or_default() += 1;
+    }
+    let pairs = |n: &u64| n * n.saturating_sub(1) / 2;
+    let true_positive: u64 = cells.values().map(pairs).sum();
+    let precision = true_positive as f64 / by_predicted.values().map(pairs).sum::<u64>() as f64;
+    let recall = true_positive as f64 / by_true.values().map(pairs).sum::<u64>() as f64;
+    eprintln!("demo linkage (seed 7, 1500 victims): pairwise precision {precision:.3}, recall {recall:.3}");
+    // Measured 0.72 and 0.71 at this seed (the demo's generic name lists make many namesakes): a
+    // regression guard, not a goal; issue 5 tracks the goal.
+    assert!(precision > 0.65 && recall > 0.65, "precision {precision:.3}, recall {recall:.3}");
+
+    // The estimate from the linked lists against the estimate from the true lists.
+    let true_lists = dir.path().join("true_histories.csv");
+    std::fs::write(&true_lists, truth["capture_histories"].as_str().expect("histories")).expect("write");
+    let on_truth =
+        palermo(dir.path(), &["--format", "json", "estimate", "--counts", "true_histories.csv", "--nboot", "0"], &[]);
+    assert!(on_truth.status.success(), "{}", text(&on_truth.stderr));
+    let on_truth: serde_json::Value = serde_json::from_slice(&on_truth.stdout).expect("json");
+    let n_true_lists = on_truth["estimate"].as_f64().expect("estimate");
+    eprintln!(
+        "MSE: {n_hat:.0} from the linked lists, {n_true_lists:.0} from the true lists, true total {}",
+        truth["n_total"]
+    );
+    assert!((n_hat - n_true_lists).abs() / n_true_lists < 0.25, "{n_hat} vs {n_true_lists}");
+
     let before = read_tree(&out);
     let second = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
     assert!(text(&second.stdout).contains("already imported"), "{}", text(&second.stdout));
