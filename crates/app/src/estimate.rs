@@ -57,3 +57,19 @@ pub fn estimate_table(
     progress.finish();
     Ok(report)
 }
+
+/// The models along the stepwise path of `selected` (main effects, then each added term), each
+/// with its estimate and model-conditional interval: (label, estimate, lower, upper). Models that
+/// cannot be fitted are left out.
+pub fn stepwise_path(table: &mse::CaptureTable, selected: &EstimateReport) -> Vec<(String, f64, f64, f64)> {
+    let terms: Vec<String> = selected.diagnostics.steps.iter().map(|s| s.term.clone()).collect();
+    (0..=terms.len())
+        .filter_map(|k| {
+            let method = if k == 0 { Method::Main } else { Method::Fixed(terms[..k].to_vec()) };
+            let options = EstimateOptions { method, nboot: 0, profile: false, ..Default::default() };
+            let report = mse::estimate(table, &options, &mse::NoProgress).ok()?;
+            let label = if k == 0 { "main effects".to_owned() } else { format!("+ {}", terms[k - 1]) };
+            Some((label, report.estimate, report.ci_conditional[0], report.ci_conditional[1]))
+        })
+        .collect()
+}

@@ -140,14 +140,17 @@ pub async fn run(observatory: &Observatory, today: chrono::NaiveDate, progress: 
     let analysis = analyse(observatory).await?;
     let statistics = &analysis.statistics;
     progress.finish();
-    // Multiple Systems Estimation on the linked persons' list memberships.
-    let estimate = match &analysis.linkage {
+    // Multiple Systems Estimation on the linked persons' list memberships, and the estimates of
+    // the models along the stepwise path, so readers see how much the answer depends on the model.
+    let (estimate, path) = match &analysis.linkage {
         Some(linkage) => {
             let table = linkage.capture_table()?;
             let options = mse::EstimateOptions { seed: observatory.settings.observatory.seed, ..Default::default() };
-            Some(crate::estimate::estimate_table(&table, &options, progress)?)
+            let estimate = crate::estimate::estimate_table(&table, &options, progress)?;
+            let path = crate::estimate::stepwise_path(&table, &estimate);
+            (Some(estimate), path)
         }
-        None => None,
+        None => (None, Vec::new()),
     };
     let out = observatory.dir.join("out");
     let tables_dir = out.join("tables");
@@ -173,7 +176,8 @@ pub async fn run(observatory: &Observatory, today: chrono::NaiveDate, progress: 
     outputs.push(stats_path);
     progress.start("report", 0);
     let report_path = out.join("report.html");
-    let html = crate::report::render(observatory, statistics, analysis.linkage.as_ref(), estimate.as_ref()).await?;
+    let html =
+        crate::report::render(observatory, statistics, analysis.linkage.as_ref(), estimate.as_ref(), &path).await?;
     write(&report_path, html.as_bytes())?;
     outputs.push(report_path);
     progress.finish();

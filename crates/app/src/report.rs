@@ -17,12 +17,13 @@ pub async fn render(
     statistics: &Statistics,
     linkage: Option<&Linkage>,
     estimate: Option<&mse::EstimateReport>,
+    path: &[(String, f64, f64, f64)],
 ) -> Result<String> {
     let mut report = build(observatory, statistics);
     if let Some(linkage) = linkage {
         // After "Flows", before the criminal-justice section.
         let at = report.sections.iter().position(|s| s.id == "justice").unwrap_or(report.sections.len());
-        report.sections.insert(at, linkage_section(linkage, estimate, observatory.settings.disclosure.min_cell));
+        report.sections.insert(at, linkage_section(linkage, estimate, path, observatory.settings.disclosure.min_cell));
         if let Some(e) = estimate {
             report.headline.insert(
                 1,
@@ -290,7 +291,12 @@ fn round_estimate(x: f64) -> u64 {
     ((x / 10.0).round() * 10.0).max(0.0) as u64
 }
 
-fn linkage_section(linkage: &Linkage, estimate: Option<&mse::EstimateReport>, min_cell: u64) -> Section {
+fn linkage_section(
+    linkage: &Linkage,
+    estimate: Option<&mse::EstimateReport>,
+    path: &[(String, f64, f64, f64)],
+    min_cell: u64,
+) -> Section {
     let n_records: u64 = linkage.records_by_source.values().sum();
     let n_persons = linkage.persons.len() as u64;
     let lists: Vec<&String> = linkage.records_by_source.keys().collect();
@@ -343,6 +349,20 @@ fn linkage_section(linkage: &Linkage, estimate: Option<&mse::EstimateReport>, mi
             "Lower",
             "Upper",
         ));
+        if path.len() > 1 {
+            let rows: Vec<Value> = path
+                .iter()
+                .map(|(label, est, lo, hi)| json!({"Model": label, "Estimate": est, "Lower": lo, "Upper": hi}))
+                .collect();
+            section.push(Chart::interval(
+                "Estimates along the stepwise model search, with 95% model-conditional intervals",
+                rows,
+                "Model",
+                "Estimate",
+                "Lower",
+                "Upper",
+            ));
+        }
         section.push(Block::Notes(vec![
             format!(
                 "{} persons were seen by at least one of {} lists; the estimate of the total is {} (model: {}; terms {}).",
