@@ -104,32 +104,12 @@ pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
         None
     };
     let min_cell = observatory.settings.disclosure.min_cell;
-    let statistics = match &linkage {
-        Some(linkage) => {
-            let units: Vec<&dyn Counted> = linkage.persons.iter().map(|p| p as &dyn Counted).collect();
-            stats::compute(
-                Unit::Persons,
-                &units,
-                &records_by_source,
-                &justice,
-                population.as_ref(),
-                &quarantined,
-                min_cell,
-            )
-        }
-        None => {
-            let units: Vec<&dyn Counted> = victims.iter().map(|p| *p as &dyn Counted).collect();
-            stats::compute(
-                Unit::Records,
-                &units,
-                &records_by_source,
-                &justice,
-                population.as_ref(),
-                &quarantined,
-                min_cell,
-            )
-        }
+    let (unit, units): (Unit, Vec<&dyn Counted>) = match &linkage {
+        Some(linkage) => (Unit::Persons, linkage.persons.iter().map(|p| p as &dyn Counted).collect()),
+        None => (Unit::Records, victims.iter().map(|p| *p as &dyn Counted).collect()),
     };
+    let statistics =
+        stats::compute(unit, &units, &records_by_source, &justice, population.as_ref(), &quarantined, min_cell);
     Ok(Analysis { statistics, linkage })
 }
 

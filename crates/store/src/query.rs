@@ -87,6 +87,17 @@ pub struct QuarantinedRow {
     pub errors: String,
 }
 
+/// The SQL that reads a field of `r` as text: numbers are cast, so every value reads the same way,
+/// and an absent number reads as `not_recorded`.
+fn text_column(field: &model::Field) -> String {
+    match field.kind {
+        model::FieldKind::Integer { .. } | model::FieldKind::Year => {
+            format!("COALESCE(CAST(r.{} AS TEXT), 'not_recorded')", field.name)
+        }
+        _ => format!("r.{}", field.name),
+    }
+}
+
 impl Store {
     /// Every submission, oldest first.
     pub async fn submissions(&self) -> Result<Vec<Submission>> {
@@ -130,16 +141,7 @@ impl Store {
     /// The analytical records of all active submissions, ordered by id (so by source and row).
     pub async fn persons(&self) -> Result<Vec<StoredPerson>> {
         let fields: Vec<&model::Field> = analytical_fields(RecordKind::Persons).collect();
-        let columns: Vec<String> = fields
-            .iter()
-            .map(|f| match f.kind {
-                // Numbers come back as text so that every value reads the same way.
-                model::FieldKind::Integer { .. } | model::FieldKind::Year => {
-                    format!("COALESCE(CAST(r.{0} AS TEXT), 'not_recorded')", f.name)
-                }
-                _ => format!("r.{}", f.name),
-            })
-            .collect();
+        let columns: Vec<String> = fields.iter().map(|f| text_column(f)).collect();
         let sql = format!(
             "SELECT r.id, r.source, r.submission_id, r.row_number, {} FROM person_records r \
              JOIN submissions s ON s.id = r.submission_id WHERE s.status = 'active' ORDER BY r.id",
@@ -193,12 +195,7 @@ impl Store {
         let Some(f) = analytical_fields(kind).find(|f| f.name == field) else {
             return Ok(BTreeMap::new());
         };
-        let column = match f.kind {
-            model::FieldKind::Integer { .. } | model::FieldKind::Year => {
-                format!("COALESCE(CAST(r.{} AS TEXT), 'not_recorded')", f.name)
-            }
-            _ => format!("r.{}", f.name),
-        };
+        let column = text_column(f);
         let sql = format!(
             "SELECT {column}, COUNT(*) FROM {} r JOIN submissions s ON s.id = r.submission_id \
              WHERE s.status = 'active' GROUP BY {column}",
