@@ -216,6 +216,101 @@ pub(crate) fn cluster_one_per_source(n: usize, edges: &[Edge], source: &[u32]) -
     Clustering { cluster_of: renumber(&labels), unstable: Vec::new() }
 }
 
+/// Applies a reviewer's decisions to a clustering: records of a must-link pair end in one
+/// cluster, records of a cannot-link pair in different ones.
+///
+/// Must-links are applied first, by merging clusters. A cluster that then holds both records of
+/// a cannot-link pair is rebuilt from scratch: its must-link groups first, then its edges in
+/// descending weight (ties by record indices), refusing every merge that would join the two
+/// records of a cannot-link pair (or, with `sources`, two records of one source). A cannot-link
+/// pair that a chain of must-links joins cannot be honoured; it is returned as a conflict and the
+/// must-links win. Returns the new cluster ids (numbered by first record) and the conflicts.
+pub(crate) fn apply_constraints(
+    cluster_of: &[u32],
+    edges: &[Edge],
+    sources: Option<&[u32]>,
+    must_link: &[(u32, u32)],
+    cannot_link: &[(u32, u32)],
+) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let n = cluster_of.len();
+    let mut must = UnionFind::new(n);
+    for &(a, b) in must_link {
+        must.union(a, b);
+    }
+    let mut conflicts = Vec::new();
+    let mut cannot = Vec::new();
+    for &(a, b) in cannot_link {
+        if must.find(a) == must.find(b) { conflicts.push((a, b)) } else { cannot.push((a, b)) }
+    }
+    // The clustering with the must-links merged in.
+    let mut merged = UnionFind::new(n);
+    let mut first_of_label: rustc_hash::FxHashMap<u32, u32> = rustc_hash::FxHashMap::default();
+    for (record, &label) in cluster_of.iter().enumerate() {
+        let first = *first_of_label.entry(label).or_insert(record as u32);
+        merged.union(first, record as u32);
+    }
+    for &(a, b) in must_link {
+        merged.union(a, b);
+    }
+    let mut labels: Vec<u32> = (0..n as u32).map(|r| merged.find(r)).collect();
+    let violated: BTreeSet<u32> = cannot
+        .iter()
+        .filter(|&&(a, b)| labels[a as usize] == labels[b as usize])
+        .map(|&(a, _)| labels[a as usize])
+        .collect();
+    if !violated.is_empty() {
+        // Rebuild the violated clusters (disjoint, so one union-find serves them all).
+        let in_violated: Vec<bool> = labels.iter().map(|l| violated.contains(l)).collect();
+        let inside = |a: u32, b: u32| {
+            in_violated[a as usize] && in_violated[b as usize] && labels[a as usize] == labels[b as usize]
+        };
+        let mut rebuilt = UnionFind::new(n);
+        let mut members: rustc_hash::FxHashMap<u32, Vec<u32>> =
+            (0..n as u32).filter(|&r| in_violated[r as usize]).map(|r| (r, vec![r])).collect();
+        let join = |uf: &mut UnionFind, members: &mut rustc_hash::FxHashMap<u32, Vec<u32>>, ra: u32, rb: u32| {
+            let moved_a = members.remove(&ra).unwrap_or_default();
+            let moved_b = members.remove(&rb).unwrap_or_default();
+            let root = uf.union(ra, rb);
+            let mut all = moved_a;
+            all.extend(moved_b);
+            members.insert(root, all);
+        };
+        for &(a, b) in must_link {
+            if inside(a, b) {
+                let (ra, rb) = (rebuilt.find(a), rebuilt.find(b));
+                if ra != rb {
+                    join(&mut rebuilt, &mut members, ra, rb);
+                }
+            }
+        }
+        let mut order: Vec<&Edge> = edges.iter().filter(|e| inside(e.a, e.b)).collect();
+        order.sort_unstable_by(|x, y| y.weight.total_cmp(&x.weight).then((x.a, x.b).cmp(&(y.a, y.b))));
+        for e in order {
+            let (ra, rb) = (rebuilt.find(e.a), rebuilt.find(e.b));
+            if ra == rb {
+                continue;
+            }
+            let forbidden = cannot.iter().any(|&(x, y)| {
+                let (rx, ry) = (rebuilt.find(x), rebuilt.find(y));
+                (rx == ra && ry == rb) || (rx == rb && ry == ra)
+            });
+            let clash = sources.is_some_and(|s| {
+                let (ma, mb) = (&members[&ra], &members[&rb]);
+                ma.iter().any(|&x| mb.iter().any(|&y| s[x as usize] == s[y as usize]))
+            });
+            if !forbidden && !clash {
+                join(&mut rebuilt, &mut members, ra, rb);
+            }
+        }
+        for r in 0..n as u32 {
+            if in_violated[r as usize] {
+                labels[r as usize] = rebuilt.find(r);
+            }
+        }
+    }
+    (renumber(&labels), conflicts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +349,54 @@ mod tests {
         let c = cluster_one_per_source(3, &edges, &[0, 1, 1]);
         assert_eq!(c.cluster_of[0], c.cluster_of[2]);
         assert_ne!(c.cluster_of[0], c.cluster_of[1]);
+    }
+    #[test]
+    fn cannot_link_splits_a_cluster_and_must_link_merges_two() {
+        // {0,1,2} linked, 3 alone. Distinct(0,1) splits; 2 follows its heavier link (to 0).
+        let edges = [edge(0, 1, 9.0), edge(0, 2, 12.0), edge(1, 2, 8.0)];
+        let c = cluster_components(4, &edges, 10.0, 0.5);
+        assert_eq!(c.cluster_of[0], c.cluster_of[1]);
+        let (after, conflicts) = apply_constraints(&c.cluster_of, &edges, None, &[], &[(0, 1)]);
+        assert!(conflicts.is_empty());
+        assert_ne!(after[0], after[1]);
+        assert_eq!(after[0], after[2]);
+        // Match(1,3) merges record 3 into 1's person; a distinct pair elsewhere changes nothing.
+        let (after, _) = apply_constraints(&c.cluster_of, &edges, None, &[(1, 3)], &[]);
+        assert_eq!(after[1], after[3]);
+        assert_eq!(after[0], after[3], "the person of 1 keeps its other records");
+        // Together: 3 joins 1, and 0 is kept apart from 1 (so 0 and 3 too).
+        let (after, _) = apply_constraints(&c.cluster_of, &edges, None, &[(1, 3)], &[(0, 1)]);
+        assert_eq!(after[1], after[3]);
+        assert_ne!(after[0], after[1]);
+        assert_ne!(after[0], after[3]);
+    }
+
+    #[test]
+    fn a_cannot_link_that_must_links_join_is_a_conflict() {
+        let cluster_of = [0, 1, 2];
+        let (after, conflicts) = apply_constraints(&cluster_of, &[], None, &[(0, 1), (1, 2)], &[(0, 2)]);
+        assert_eq!(conflicts, vec![(0, 2)]);
+        assert!(after.iter().all(|&c| c == after[0]), "must-links win");
+    }
+
+    #[test]
+    fn rebuilding_keeps_one_record_per_source() {
+        // 0 (source 0) with 1 and 2 (source 1 and 2), and 3 (source 1) must-linked to 0 so the
+        // cluster is rebuilt after distinct(0,2): 1 may not join, 3 is there from source 1.
+        let edges = [edge(0, 1, 10.0), edge(0, 2, 9.0), edge(1, 2, 9.0)];
+        let c = cluster_one_per_source(4, &edges, &[0, 1, 2, 1]);
+        let (after, _) = apply_constraints(&c.cluster_of, &edges, Some(&[0, 1, 2, 1]), &[(0, 3)], &[(0, 2)]);
+        assert_eq!(after[0], after[3]);
+        assert_ne!(after[0], after[1], "source 1 is already in the cluster through 3");
+        assert_ne!(after[0], after[2]);
+    }
+
+    #[test]
+    fn no_constraints_change_nothing() {
+        let edges = [edge(0, 1, 10.0)];
+        let c = cluster_components(3, &edges, 10.0, 0.5);
+        let (after, conflicts) = apply_constraints(&c.cluster_of, &edges, None, &[], &[]);
+        assert_eq!(after, c.cluster_of);
+        assert!(conflicts.is_empty());
     }
 }

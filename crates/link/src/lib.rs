@@ -172,6 +172,8 @@ pub struct LinkOutput {
     pub review: Vec<ReviewItem>,
     pub model: FittedModel,
     pub diagnostics: Diagnostics,
+    /// Cannot-link constraints that must-links overrode (see [`Constraints`]).
+    pub constraint_conflicts: Vec<(u32, u32)>,
     match_threshold: f64,
 }
 
@@ -291,7 +293,40 @@ fn check_cancel(progress: &dyn Progress) -> Result<()> {
 /// assumption; correlated fields such as city and postcode overstate evidence), random pairs are
 /// almost all non-matches, and the training rules' blocks hold enough matches for EM.
 pub fn link(records: &[LinkRecord], settings: &LinkSettings, progress: &dyn Progress) -> Result<LinkOutput> {
+    link_with_constraints(records, settings, &Constraints::default(), progress)
+}
+
+/// A reviewer's decisions about pairs of records (indices into the records given to
+/// [`link_with_constraints`]), applied when clustering.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Constraints {
+    /// Pairs that are the same person: always in one cluster.
+    pub must_link: Vec<(u32, u32)>,
+    /// Pairs that are different persons: never in one cluster — unless a chain of must-links
+    /// joins them, which is reported in [`LinkOutput::constraint_conflicts`] (the must-links win).
+    pub cannot_link: Vec<(u32, u32)>,
+}
+
+/// [`link`], with a reviewer's must-link and cannot-link decisions applied to the clustering:
+/// scoring and the review list are unchanged, the persons follow the decisions.
+pub fn link_with_constraints(
+    records: &[LinkRecord],
+    settings: &LinkSettings,
+    constraints: &Constraints,
+    progress: &dyn Progress,
+) -> Result<LinkOutput> {
     validate(records, settings)?;
+    let n_records = records.len();
+    if let Some(&(a, b)) = constraints
+        .must_link
+        .iter()
+        .chain(&constraints.cannot_link)
+        .find(|&&(a, b)| a as usize >= n_records || b as usize >= n_records || a == b)
+    {
+        return Err(Error::InvalidSettings {
+            reason: format!("constraint ({a}, {b}) must name two different records below {n_records}"),
+        });
+    }
     let n_fields = settings.fields.len();
     progress.stage("normalise");
     let mut source_ids: FxHashMap<&str, u32> = FxHashMap::default();
@@ -406,12 +441,33 @@ pub fn link(records: &[LinkRecord], settings: &LinkSettings, progress: &dyn Prog
         .filter(|p| p.match_probability >= settings.match_threshold)
         .map(|p| cluster::Edge { a: p.left, b: p.right, weight: p.match_weight })
         .collect();
-    let clustering = if settings.unique_within_source {
+    let mut clustering = if settings.unique_within_source {
         cluster::cluster_one_per_source(records.len(), &edges, &sources)
     } else {
         let strict_weight = (settings.strict_threshold / (1.0 - settings.strict_threshold)).log2();
         cluster::cluster_components(records.len(), &edges, strict_weight, settings.min_cluster_density)
     };
+    let mut constraint_conflicts = Vec::new();
+    if !constraints.must_link.is_empty() || !constraints.cannot_link.is_empty() {
+        let unique_sources = settings.unique_within_source.then_some(sources.as_slice());
+        let (cluster_of, conflicts) = cluster::apply_constraints(
+            &clustering.cluster_of,
+            &edges,
+            unique_sources,
+            &constraints.must_link,
+            &constraints.cannot_link,
+        );
+        // Unstable clusters keep their flag under their new number (found by their first record).
+        let mut unstable: Vec<u32> = clustering
+            .unstable
+            .iter()
+            .filter_map(|&old| clustering.cluster_of.iter().position(|&c| c == old).map(|r| cluster_of[r]))
+            .collect();
+        unstable.sort_unstable();
+        unstable.dedup();
+        clustering = cluster::Clustering { cluster_of, unstable };
+        constraint_conflicts = conflicts;
+    }
     let mut review: Vec<ReviewItem> = pairs
         .par_iter()
         .enumerate()
@@ -435,5 +491,6 @@ pub fn link(records: &[LinkRecord], settings: &LinkSettings, progress: &dyn Prog
         model: fitted,
         diagnostics,
         match_threshold: settings.match_threshold,
+        constraint_conflicts,
     })
 }
