@@ -6,6 +6,27 @@ use std::path::Path;
 
 use crate::{Error, Result};
 
+/// Where `palermo demo` writes the demo's linkage schema, relative to the observatory folder.
+pub const DEMO_SCHEMA_FILE: &str = "encoding/schema.json";
+
+/// The demo's linkage schema (clkhash v3): given and family names as bigrams, the birth date
+/// (ISO, or a bare year) as positional characters, one 1,024-bit CLK per record. An agency's
+/// input CSV has these three columns, its values trimmed and in lower case
+/// ([`crate::encoded::prepare`]); the hub prepares the named sources the same way.
+pub const DEMO_SCHEMA: &str = r#"{
+  "version": 3,
+  "clkConfig": {"l": 1024, "kdf": {"type": "HKDF"}},
+  "features": [
+    {"identifier": "given_name", "format": {"type": "string"},
+     "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerFeature": 200}}},
+    {"identifier": "family_name", "format": {"type": "string"},
+     "hashing": {"comparison": {"type": "ngram", "n": 2}, "strategy": {"bitsPerFeature": 200}}},
+    {"identifier": "date_of_birth", "format": {"type": "string"},
+     "hashing": {"comparison": {"type": "ngram", "n": 1, "positional": true}, "strategy": {"bitsPerFeature": 150}}}
+  ]
+}
+"#;
+
 /// Encodes every row of `file` (CSV with a header that matches the schema's features) with the
 /// linkage schema and the shared secret; returns clkhash's `{"clks": [...]}` JSON and the count.
 pub fn encode_file(schema: &Path, secret_file: &Path, file: &Path) -> Result<(String, usize)> {

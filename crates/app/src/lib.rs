@@ -5,6 +5,7 @@
 //! does IO and drives the engines.
 
 pub mod encode;
+pub mod encoded;
 pub mod estimate;
 pub mod import;
 pub mod linkage;
@@ -12,6 +13,7 @@ pub mod monitor;
 pub mod observatory;
 pub mod pipeline;
 pub mod report;
+pub mod review;
 pub mod settings;
 pub mod stats;
 

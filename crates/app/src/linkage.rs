@@ -28,16 +28,45 @@ impl Counted for LinkedPerson {
     }
 }
 
+/// How records were compared.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum LinkMode {
+    /// Probabilistic linkage (Fellegi–Sunter) on names and other identifying fields.
+    Named,
+    /// Every source in encoded space: Bloom-filter encodings compared by Dice similarity, because
+    /// some sources sent encodings instead of names.
+    Encoded { threshold: f64 },
+}
+
+impl LinkMode {
+    /// The store's name of the mode.
+    pub fn code(self) -> &'static str {
+        match self {
+            LinkMode::Named => "named",
+            LinkMode::Encoded { .. } => "encoded",
+        }
+    }
+}
+
 /// The result of linking.
 #[derive(Debug, Clone)]
 pub struct Linkage {
     pub persons: Vec<LinkedPerson>,
     /// Records per source (the lists).
     pub records_by_source: BTreeMap<String, u64>,
-    /// Pairs scored between the review and the match threshold: for a person to check.
+    /// Review items (borderline pairs, unstable clusters) no reviewer has decided yet.
     pub review_pairs: usize,
+    /// Review items a reviewer has decided (their decisions were applied).
+    pub review_decided: usize,
+    /// Reviewers' decisions in force that this linkage applied (pairs of records still active).
+    pub decisions_applied: usize,
+    /// The review list, naming records by their database ids, for the store.
+    pub review: Vec<store::NewReviewItem>,
     /// Every record's person: (source, source record id, index into `persons`).
     pub assignments: Vec<(String, String, usize)>,
+    /// How records were compared.
+    pub mode: LinkMode,
 }
 
 fn known(value: &str) -> bool {
@@ -45,8 +74,14 @@ fn known(value: &str) -> bool {
 }
 
 /// Links victims' records (with their identities, read by the caller through the audited store
-/// accessor) into persons.
-pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Result<Linkage> {
+/// accessor) into persons, applying the reviewers' decisions in force (`decisions`, from
+/// [`store::Store::current_decisions`]): a `match` puts two records into one person, a `distinct`
+/// keeps them apart.
+pub fn link_records(
+    victims: &[&StoredPerson],
+    identities: &[Identity],
+    decisions: &[store::Decision],
+) -> Result<Linkage> {
     let by_id: BTreeMap<i64, &Identity> = identities.iter().map(|i| (i.record_id, i)).collect();
     let clean = |v: &str| if known(v) { v.to_owned() } else { String::new() };
     let records: Vec<link::LinkRecord> = victims
@@ -68,10 +103,30 @@ pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Resul
         })
         .collect();
     let settings = link::LinkSettings::person_default();
-    let output =
-        link::link(&records, &settings, &link::NoProgress).map_err(|e| Error::Internal(format!("linking: {e}")))?;
+    let (constraints, decided_pairs) = constraints_of(victims, decisions);
+    let output = link::link_with_constraints(&records, &settings, &constraints, &link::NoProgress)
+        .map_err(|e| Error::Internal(format!("linking: {e}")))?;
+    let review = review_items(victims, &output);
+    let is_decided = |item: &store::NewReviewItem| {
+        item.records
+            .iter()
+            .enumerate()
+            .any(|(i, &a)| item.records[i + 1..].iter().any(|&b| decided_pairs.contains(&(a.min(b), a.max(b)))))
+    };
+    let review_decided = review.iter().filter(|item| is_decided(item)).count();
+    let mut linkage = assemble(victims, &output.clusters, LinkMode::Named);
+    linkage.review_pairs = review.len() - review_decided;
+    linkage.review_decided = review_decided;
+    linkage.decisions_applied = constraints.must_link.len() + constraints.cannot_link.len();
+    linkage.review = review;
+    Ok(linkage)
+}
+
+/// Builds the persons from each record's cluster id: one value per analytical field, the lists
+/// each person is on, and each record's person.
+pub(crate) fn assemble(victims: &[&StoredPerson], clusters: &[u32], mode: LinkMode) -> Linkage {
     let mut members: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for (record, person) in output.clusters.iter().enumerate() {
+    for (record, person) in clusters.iter().enumerate() {
         members.entry(*person).or_default().push(record);
     }
     let fields: Vec<&'static str> =
@@ -79,7 +134,7 @@ pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Resul
     let person_of_cluster: BTreeMap<u32, usize> = members.keys().enumerate().map(|(i, c)| (*c, i)).collect();
     let assignments = victims
         .iter()
-        .zip(&output.clusters)
+        .zip(clusters)
         .map(|(r, c)| (r.source.clone(), r.get("source_id").to_owned(), person_of_cluster.get(c).copied().unwrap_or(0)))
         .collect();
     let persons = members
@@ -118,7 +173,89 @@ pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Resul
     for v in victims {
         *records_by_source.entry(v.source.clone()).or_default() += 1;
     }
-    Ok(Linkage { persons, records_by_source, review_pairs: output.review.len(), assignments })
+    Linkage {
+        persons,
+        records_by_source,
+        review_pairs: 0,
+        review_decided: 0,
+        decisions_applied: 0,
+        review: Vec::new(),
+        assignments,
+        mode,
+    }
+}
+
+/// The decisions about pairs of records that are both among `victims`, as record indices, and
+/// the decided pairs of database ids.
+fn constraints_of(
+    victims: &[&StoredPerson],
+    decisions: &[store::Decision],
+) -> (link::Constraints, std::collections::BTreeSet<(i64, i64)>) {
+    let index: BTreeMap<i64, u32> = victims.iter().enumerate().map(|(i, r)| (r.id, i as u32)).collect();
+    let mut constraints = link::Constraints::default();
+    let mut decided = std::collections::BTreeSet::new();
+    for d in decisions {
+        let (Some(&a), Some(&b)) = (index.get(&d.record_a), index.get(&d.record_b)) else { continue };
+        if a == b {
+            continue;
+        }
+        decided.insert((d.record_a.min(d.record_b), d.record_a.max(d.record_b)));
+        match d.verdict {
+            store::Verdict::Match => constraints.must_link.push((a, b)),
+            store::Verdict::Distinct => constraints.cannot_link.push((a, b)),
+        }
+    }
+    (constraints, decided)
+}
+
+/// The linkage's review list, naming records by database id: borderline pairs with their
+/// per-field explanation, and unstable clusters with their records.
+fn review_items(victims: &[&StoredPerson], output: &link::LinkOutput) -> Vec<store::NewReviewItem> {
+    let id_of = |record: u32| victims.get(record as usize).map(|r| r.id);
+    output
+        .review
+        .iter()
+        .filter_map(|item| match item {
+            link::ReviewItem::BorderlinePair { pair_idx } => {
+                let pair = output.pairs.get(*pair_idx)?;
+                let explanation = output.explain(*pair_idx)?;
+                Some(store::NewReviewItem {
+                    kind: store::ReviewKind::Pair,
+                    records: vec![id_of(pair.left)?, id_of(pair.right)?],
+                    match_weight: Some(pair.match_weight),
+                    match_probability: Some(pair.match_probability),
+                    linked: output.clusters.get(pair.left as usize) == output.clusters.get(pair.right as usize),
+                    fields: explanation
+                        .fields
+                        .iter()
+                        .map(|f| store::ReviewField {
+                            field: f.field.clone(),
+                            level: i64::from(f.level),
+                            level_label: f.level_label.to_owned(),
+                            weight: f.weight,
+                        })
+                        .collect(),
+                })
+            }
+            link::ReviewItem::UnstableCluster { cluster_id } => {
+                let records: Vec<i64> = output
+                    .clusters
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| *c == cluster_id)
+                    .filter_map(|(i, _)| id_of(i as u32))
+                    .collect();
+                (records.len() >= 2).then_some(store::NewReviewItem {
+                    kind: store::ReviewKind::Cluster,
+                    records,
+                    match_weight: None,
+                    match_probability: None,
+                    linked: true,
+                    fields: Vec::new(),
+                })
+            }
+        })
+        .collect()
 }
 
 impl Linkage {

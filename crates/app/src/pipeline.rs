@@ -45,16 +45,26 @@ pub async fn import_sources(
     for source in &observatory.settings.sources {
         let mapping = observatory.mapping(&source.name)?;
         let path = observatory.dir.join(&source.file);
-        let report = import_file(
-            &observatory.store,
-            crate::import::Source { name: &source.name, kind: &source.kind },
-            &path,
-            &mapping,
-            ImportOptions::default(),
-            today,
-            progress,
-        )
-        .await?;
+        let source_ref = crate::import::Source { name: &source.name, kind: &source.kind };
+        let report = match &source.encodings {
+            Some(encodings) => {
+                crate::encoded::import_encoded(
+                    &observatory.store,
+                    source_ref,
+                    &path,
+                    &observatory.dir.join(encodings),
+                    &mapping,
+                    ImportOptions::default(),
+                    today,
+                    progress,
+                )
+                .await?
+            }
+            None => {
+                import_file(&observatory.store, source_ref, &path, &mapping, ImportOptions::default(), today, progress)
+                    .await?
+            }
+        };
         reports.push(report);
     }
     Ok(reports)
@@ -97,9 +107,28 @@ pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
         *records_by_source.entry(v.source.clone()).or_default() += 1;
     }
     let n_sources = records_by_source.len();
-    let linkage = if n_sources >= 2 {
+    let n_encoded = store.count_encodings().await?;
+    let linkage = if n_sources >= 2 && n_encoded > 0 {
+        let settings = observatory.settings.encoding.as_ref().ok_or_else(|| Error::Settings {
+            path: observatory.dir.join(crate::settings::SETTINGS_FILE),
+            reason: "some sources sent encodings: [encoding] (schema, secret_file) is needed to link in encoded space"
+                .to_owned(),
+        })?;
+        let identities = store.read_identities("palermo", "encoding the named sources for linkage").await?;
+        let encodings = store.read_encodings("palermo", "record linkage in encoded space").await?;
+        let linkage = crate::encoded::link_encoded(&observatory.dir, settings, &victims, &identities, &encodings)?;
+        crate::review::store_review(store, &linkage, linkage.mode.code()).await?;
+        Some(linkage)
+    } else if n_sources >= 2 {
         let identities = store.read_identities("palermo", "record linkage for statistics and estimation").await?;
-        if identities.is_empty() { None } else { Some(crate::linkage::link_records(&victims, &identities)?) }
+        if identities.is_empty() {
+            None
+        } else {
+            let decisions = store.current_decisions().await?;
+            let linkage = crate::linkage::link_records(&victims, &identities, &decisions)?;
+            crate::review::store_review(store, &linkage, linkage.mode.code()).await?;
+            Some(linkage)
+        }
     } else {
         None
     };
@@ -200,5 +229,12 @@ pub fn write_demo(dir: &Path, config: &sim::SimConfig) -> Result<sim::Truth> {
         }
         write(&path, bytes)?;
     }
+    // The schema an agency of the demo would encode with (`palermo encode`) if it could not
+    // share names.
+    let schema = dir.join(crate::encode::DEMO_SCHEMA_FILE);
+    if let Some(parent) = schema.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_owned(), source })?;
+    }
+    write(&schema, crate::encode::DEMO_SCHEMA.as_bytes())?;
     Ok(demo.truth)
 }

@@ -324,10 +324,18 @@ fn linkage_section(
         "linkage",
         "Records, persons and the hidden number",
         format!(
-            "The agencies' {} records were linked into {} persons (Fellegi–Sunter probabilistic linkage with EM-estimated weights); {} borderline pairs await review.",
+            "The agencies' {} records were linked into {} persons ({}); {} borderline pairs or unstable persons await review and {} were decided by a reviewer (`palermo review`).",
             format_count(n_records),
             format_count(n_persons),
-            linkage.review_pairs
+            match linkage.mode {
+                crate::linkage::LinkMode::Named =>
+                    "named linkage: Fellegi–Sunter probabilistic linkage with EM-estimated weights".to_owned(),
+                crate::linkage::LinkMode::Encoded { threshold } => format!(
+                    "linkage in encoded space, because some agencies sent Bloom-filter encodings instead of names: every source's encodings compared by Dice similarity at or above {threshold}, at most one record per source in a person"
+                ),
+            },
+            linkage.review_pairs,
+            linkage.review_decided
         ),
     )
     .with(Chart::heatmap("Persons on each pair of lists", overlap_rows, "List", "Also on list", "Persons"));

@@ -20,6 +20,28 @@ pub struct Settings {
     pub population: Option<PopulationSettings>,
     #[serde(default)]
     pub disclosure: DisclosureSettings,
+    /// Linkage in encoded space, needed when some source sends encodings instead of names.
+    pub encoding: Option<EncodingSettings>,
+}
+
+/// `[encoding]`: how the hub's linkage unit encodes the named sources so that they can be
+/// compared with the encoded ones. Trust assumption: whoever runs `palermo run` holds the secret
+/// the agencies encode with, and the names of the named sources; it never receives the names of
+/// the agencies that send encodings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncodingSettings {
+    /// The linkage schema (clkhash v3 JSON) the agencies encode with, relative to the folder.
+    pub schema: PathBuf,
+    /// The file holding the shared secret, relative to the folder.
+    pub secret_file: PathBuf,
+    /// Dice similarity at or above which two encodings are the same person.
+    #[serde(default = "default_dice_threshold")]
+    pub threshold: f64,
+}
+
+fn default_dice_threshold() -> f64 {
+    0.8
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +71,9 @@ pub struct SourceSettings {
     pub file: PathBuf,
     /// The mapping, relative to the observatory folder.
     pub mapping: PathBuf,
+    /// For a source that sends encodings instead of names: its CLKs (`{"clks": [...]}`, one
+    /// per data row of `file`, in order), relative to the observatory folder.
+    pub encodings: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -110,6 +135,11 @@ impl Settings {
                 return Err(format!("source `{}` is named twice", source.name));
             }
         }
+        if let Some(e) = &self.encoding
+            && !(e.threshold > 0.0 && e.threshold <= 1.0)
+        {
+            return Err(format!("encoding.threshold {} must be in (0, 1]", e.threshold));
+        }
         Ok(())
     }
 
@@ -141,6 +171,11 @@ seed = 2008                # seed of every random step: same inputs and seed, sa
 
 [disclosure]
 min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed
+
+# [encoding]               # only when some source sends encodings (CLKs) instead of names:
+# schema = "encoding/schema.json"    # the clkhash v3 linkage schema the agencies encode with
+# secret_file = "encoding/secret.txt"  # the agencies' shared secret; whoever runs the linkage holds it
+# threshold = 0.8          # Dice similarity at or above which two encodings are one person
 "#
     )
 }

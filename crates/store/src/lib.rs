@@ -11,9 +11,11 @@
 //! - An import is one transaction ([`Import`]): a crash or kill mid-file leaves the database as
 //!   it was before that file.
 
+mod encodings;
 mod import;
 mod migrate;
 mod query;
+mod review;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -21,8 +23,10 @@ use std::str::FromStr;
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
+pub use encodings::RefusedEncoding;
 pub use import::{Import, ImportTotals};
 pub use query::{Identity, QuarantinedRow, StoredJustice, StoredPerson, Submission};
+pub use review::{Decision, LinkageRun, NewLinkageRun, NewReviewItem, ReviewField, ReviewItem, ReviewKind, Verdict};
 
 /// Store errors. Messages name tables and operations, never a person's data.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +43,8 @@ pub enum Error {
     NewerSchema { found: i64, known: i64 },
     #[error("source `{name}` is registered as `{existing}`, not `{requested}`")]
     SourceKindConflict { name: String, existing: String, requested: String },
+    #[error("no review item {0} in the last linkage's review list")]
+    UnknownReviewItem(i64),
     #[error("serialising {what}: {source}")]
     Json {
         what: &'static str,

@@ -5,7 +5,11 @@
 use crate::{Error, Result, Store, db};
 
 /// (version, name, script). Append only: a landed migration is never edited.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "schema", include_str!("../migrations/0001_schema.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "schema", include_str!("../migrations/0001_schema.sql")),
+    (2, "review", include_str!("../migrations/0002_review.sql")),
+    (3, "encodings", include_str!("../migrations/0003_encodings.sql")),
+];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
     let pool = store.pool();

@@ -3,3 +3,4 @@
 mod fixtures;
 mod import;
 mod postgres;
+mod review;

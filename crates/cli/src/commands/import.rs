@@ -37,6 +37,11 @@ pub struct ImportArgs {
     /// Replace the source's earlier submission (kept as history).
     #[arg(long)]
     pub replace: bool,
+    /// For a source that may not share names: its encodings made with `palermo encode`
+    /// (`{"clks": [...]}`, one per data row of FILE, in order). FILE then holds no identifying
+    /// columns; a row without a usable encoding is quarantined.
+    #[arg(long, value_name = "CLKS")]
+    pub encodings: Option<PathBuf>,
 }
 
 /// Most errors printed in the human summary; all of them are in the quarantine and in JSON.
@@ -69,16 +74,25 @@ pub async fn import(ctx: &Globals, args: ImportArgs) -> anyhow::Result<Status> {
         (None, None) => anyhow::bail!("source `{}` is not in palermo.toml: give --kind", args.source),
     };
     let options = app::ImportOptions { strict: args.strict, replace: args.replace };
-    let report = app::import_file(
-        &observatory.store,
-        app::Source { name: &args.source, kind: &kind },
-        &args.file,
-        &mapping,
-        options,
-        today(),
-        &Bar::default(),
-    )
-    .await
+    let source = app::Source { name: &args.source, kind: &kind };
+    let report = match &args.encodings {
+        Some(encodings) => {
+            app::encoded::import_encoded(
+                &observatory.store,
+                source,
+                &args.file,
+                encodings,
+                &mapping,
+                options,
+                today(),
+                &Bar::default(),
+            )
+            .await
+        }
+        None => {
+            app::import_file(&observatory.store, source, &args.file, &mapping, options, today(), &Bar::default()).await
+        }
+    }
     .with_context(|| format!("importing {}", args.file.display()))?;
     observatory.store.close().await;
     print_report(ctx.format, &report)?;

@@ -26,9 +26,10 @@ pub async fn run(globals: &Globals) -> anyhow::Result<Status> {
         let mut text = table.render(Format::Table)?;
         let n_records: u64 = linkage.records_by_source.values().sum();
         text.push_str(&format!(
-            "\n{n_records} records linked into {} persons; {} borderline pairs for review\n",
+            "\n{n_records} records linked into {} persons; {} items await review, {} decided (`palermo review`)\n",
             linkage.persons.len(),
-            linkage.review_pairs
+            linkage.review_pairs,
+            linkage.review_decided
         ));
         print(&text)?;
     } else {

@@ -9,6 +9,7 @@ mod link;
 mod monitor;
 mod pipeline;
 mod quarantine;
+mod review;
 mod status;
 
 use anyhow::Context;
@@ -36,6 +37,8 @@ pub enum Command {
     Estimate(estimate::EstimateArgs),
     /// Agency side: encode identifying fields into Bloom filters (CLKs); names never leave.
     Encode(encode::EncodeArgs),
+    /// The review list of the last linkage; `review decide ID match|distinct` records a verdict.
+    Review(review::ReviewArgs),
     /// Show the submissions, records and quarantined rows the observatory holds.
     Status,
     /// List the refused rows with row, column, field, masked value and reason.
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Estimate(args) => block_on(estimate::run(&ctx, args)),
         Command::Status => block_on(status::run(&ctx)),
         Command::Quarantine => block_on(quarantine::run(&ctx)),
+        Command::Review(args) => block_on(review::run(&ctx, args)),
         Command::Monitor(args) => monitor::run(&ctx, args),
     }
 }

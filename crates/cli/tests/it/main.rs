@@ -2,8 +2,10 @@
 //! never carry a person's identifying data.
 
 mod demo;
+mod encoded;
 mod import;
 mod monitor;
+mod review;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,0 +1,81 @@
+//! The review list of record linkage: what `palermo review` shows and records.
+//!
+//! Every linkage stores its borderline pairs and unstable clusters (by record id, with each pair's
+//! per-field weights) in the store; a reviewer lists them, may read the records' identities
+//! (an audited read), and decides `match` or `distinct`. The decisions are history: the latest
+//! about a pair of records is applied by the next linkage ([`crate::linkage::link_records`]).
+
+use std::collections::BTreeMap;
+
+pub use store::Verdict;
+use store::{Identity, ReviewItem, Store};
+
+use crate::Result;
+use crate::linkage::Linkage;
+use crate::observatory::Observatory;
+
+/// Stores the review list of a linkage, replacing the previous one.
+pub async fn store_review(store: &Store, linkage: &Linkage, mode: &str) -> Result<()> {
+    let run = store::NewLinkageRun {
+        mode: mode.to_owned(),
+        n_records: linkage.records_by_source.values().sum::<u64>() as i64,
+        n_persons: linkage.persons.len() as i64,
+        n_review: linkage.review_pairs as i64,
+        n_decided: linkage.review_decided as i64,
+    };
+    store.replace_review(&run, &linkage.review).await?;
+    Ok(())
+}
+
+/// A review item with the decision in force about its records, if any.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListedItem {
+    #[serde(flatten)]
+    pub item: ReviewItem,
+    /// The latest verdict about any two of its records.
+    pub decision: Option<Verdict>,
+}
+
+/// The review list as a reviewer sees it.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub items: Vec<ListedItem>,
+    /// The identities of the listed records, when asked for (an audited read).
+    pub identities: Option<BTreeMap<i64, Identity>>,
+    pub last_run: Option<store::LinkageRun>,
+}
+
+/// Reads the review list of the last linkage; with `show_identities`, also the listed records'
+/// identities, through the audited accessor (`actor` is named in the audit log).
+pub async fn list(observatory: &Observatory, show_identities: bool, actor: &str) -> Result<Listing> {
+    let store = &observatory.store;
+    let items = store.review_items().await?;
+    let decisions = store.current_decisions().await?;
+    let by_pair: BTreeMap<(i64, i64), Verdict> =
+        decisions.iter().map(|d| ((d.record_a.min(d.record_b), d.record_a.max(d.record_b)), d.verdict)).collect();
+    let items: Vec<ListedItem> = items
+        .into_iter()
+        .map(|item| {
+            let ids: Vec<i64> = item.records.iter().map(|r| r.0).collect();
+            let decision = ids
+                .iter()
+                .enumerate()
+                .find_map(|(i, &a)| ids[i + 1..].iter().find_map(|&b| by_pair.get(&(a.min(b), a.max(b))).copied()));
+            ListedItem { item, decision }
+        })
+        .collect();
+    let identities = if show_identities {
+        let ids: Vec<i64> = items.iter().flat_map(|i| i.item.records.iter().map(|r| r.0)).collect();
+        let read = store.read_identities_of(&ids, actor, "review of record linkage").await?;
+        Some(read.into_iter().map(|i| (i.record_id, i)).collect())
+    } else {
+        None
+    };
+    let last_run = store.last_linkage_run().await?;
+    Ok(Listing { items, identities, last_run })
+}
+
+/// Records a reviewer's verdict on a review item; returns how many pair decisions were written.
+pub async fn decide(observatory: &Observatory, item_id: i64, verdict: Verdict, reviewer: &str) -> Result<usize> {
+    Ok(observatory.store.record_decision(item_id, verdict, reviewer).await?.len())
+}

@@ -1,0 +1,133 @@
+//! The review list on the demo: `palermo run` stores borderline pairs with their per-field
+//! weights; `palermo review` lists them without identities (and with them only through an audited
+//! read); `palermo review decide` records verdicts that the next run applies.
+
+use std::path::Path;
+
+use crate::{palermo, text};
+
+fn review_json(dir: &Path) -> Vec<serde_json::Value> {
+    let out = palermo(dir, &["--dir", "obs", "--format", "json", "review"], &[("USER", "tester")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).expect("review json")
+}
+
+fn run(dir: &Path) {
+    let out = palermo(dir, &["--dir", "obs", "run"], &[]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out.stderr));
+}
+
+fn persons(dir: &Path) -> f64 {
+    let out = palermo(dir, &["--dir", "obs", "--format", "json", "stats"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats json");
+    assert_eq!(stats["unit"], "persons");
+    stats["total"].as_f64().expect("total")
+}
+
+fn item(items: &[serde_json::Value], id: i64) -> &serde_json::Value {
+    items.iter().find(|i| i["id"].as_i64() == Some(id)).unwrap_or_else(|| panic!("item {id} is listed"))
+}
+
+fn audit_log(dir: &Path) -> Vec<(String, String, String, String)> {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let observatory = app::Observatory::open(&dir.join("obs"), None).await.expect("open");
+        let log = observatory.store.audit_log().await.expect("audit log");
+        observatory.store.close().await;
+        log
+    })
+}
+
+#[test]
+fn review_lists_pairs_without_names_and_decisions_change_the_next_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = palermo(dir.path(), &["demo", "obs", "--size", "800", "--seed", "11"], &[]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    run(dir.path());
+
+    // The review list holds borderline pairs, each explained field by field.
+    let items = review_json(dir.path());
+    let pairs: Vec<&serde_json::Value> = items.iter().filter(|i| i["kind"] == "pair").collect();
+    eprintln!("review list: {} items, {} pairs", items.len(), pairs.len());
+    assert!(!pairs.is_empty(), "the demo has borderline pairs");
+    for p in &pairs {
+        let probability = p["match_probability"].as_f64().expect("probability");
+        assert!((0.5..0.95).contains(&probability), "{probability}");
+        assert_eq!(p["records"].as_array().expect("records").len(), 2);
+        let fields = p["fields"].as_array().expect("fields");
+        assert!(fields.iter().any(|f| f["field"] == "given_name" && f["weight"].is_number()), "{p}");
+    }
+
+    // Without --show-identities nothing identifies a person; with it, the names are there and the
+    // read is audited.
+    let reads_before = audit_log(dir.path()).iter().filter(|e| e.2 == "read_identities").count();
+    let table = palermo(dir.path(), &["--dir", "obs", "review"], &[("USER", "tester")]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    let plain = format!("{}{}", text(&table.stdout), serde_json::to_string(&items).expect("json"));
+    assert_eq!(audit_log(dir.path()).iter().filter(|e| e.2 == "read_identities").count(), reads_before);
+    let shown = palermo(dir.path(), &["--dir", "obs", "review", "--show-identities"], &[("USER", "tester")]);
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let shown_json = palermo(
+        dir.path(),
+        &["--dir", "obs", "--format", "json", "review", "--show-identities"],
+        &[("USER", "tester")],
+    );
+    let shown_items: Vec<serde_json::Value> = serde_json::from_slice(&shown_json.stdout).expect("json");
+    let mut identity_values = std::collections::BTreeSet::new();
+    for i in &shown_items {
+        for p in i["identities"].as_array().expect("identities") {
+            for key in ["given_name", "family_name", "date_of_birth"] {
+                let value = p[key].as_str().unwrap_or("");
+                // Initials and bare years are too short to be told from other text.
+                if value.chars().count() >= 4 {
+                    identity_values.insert(value.to_owned());
+                }
+            }
+        }
+    }
+    assert!(!identity_values.is_empty(), "the listed records have names");
+    let identified = text(&shown.stdout);
+    assert!(identity_values.iter().any(|v| identified.contains(v.as_str())), "--show-identities prints them");
+    for value in &identity_values {
+        assert!(!plain.contains(value.as_str()), "the plain review list shows an identity value");
+    }
+    let log = audit_log(dir.path());
+    let reads: Vec<_> = log.iter().filter(|e| e.2 == "read_identities").collect();
+    assert_eq!(reads.len(), reads_before + 2, "each --show-identities is audited");
+    assert!(reads.last().is_some_and(|e| e.1 == "tester" && e.3.contains("review")), "{:?}", reads.last());
+
+    // `match` on an unlinked pair merges its records on the next run; `distinct` on the now linked
+    // pair splits them again. Decisions are kept as history.
+    let target = pairs.iter().find(|p| p["linked"] == false).expect("an unlinked borderline pair");
+    let id = target["id"].as_i64().expect("id");
+    let before = persons(dir.path());
+    let decided =
+        palermo(dir.path(), &["--dir", "obs", "review", "decide", &id.to_string(), "match"], &[("USER", "tester")]);
+    assert!(decided.status.success(), "{}", text(&decided.stderr));
+    run(dir.path());
+    let after_match = persons(dir.path());
+    let items = review_json(dir.path());
+    assert_eq!(item(&items, id)["linked"], true, "match merged the pair");
+    assert_eq!(item(&items, id)["decision"], "match");
+    assert_eq!(after_match, before - 1.0, "two persons became one");
+
+    let decided =
+        palermo(dir.path(), &["--dir", "obs", "review", "decide", &id.to_string(), "distinct"], &[("USER", "tester")]);
+    assert!(decided.status.success(), "{}", text(&decided.stderr));
+    run(dir.path());
+    let items = review_json(dir.path());
+    assert_eq!(item(&items, id)["linked"], false, "distinct split the linked pair");
+    assert_eq!(item(&items, id)["decision"], "distinct");
+    assert_eq!(persons(dir.path()), before, "the split restores the two persons");
+    eprintln!("persons: {before} before, {after_match} after match, back after distinct");
+
+    // The report says how many await review and how many were decided.
+    let report = std::fs::read_to_string(dir.path().join("obs/out/report.html")).expect("report");
+    assert!(report.contains("await review and 1 were decided"), "the report counts decided items");
+
+    // An unknown id is refused with exit code 2.
+    let unknown = palermo(dir.path(), &["--dir", "obs", "review", "decide", "999999", "match"], &[]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("no review item 999999"), "{}", text(&unknown.stderr));
+}
