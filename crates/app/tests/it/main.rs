@@ -1,5 +1,6 @@
 //! Integration tests of the application layer: import into SQLite and PostgreSQL.
 
+mod attack;
 mod fixtures;
 mod import;
 mod postgres;
