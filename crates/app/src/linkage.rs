@@ -44,12 +44,17 @@ fn known(value: &str) -> bool {
     value != model::vocab::UNKNOWN && value != model::vocab::NOT_RECORDED
 }
 
-/// Links victims' records (with their identities, read by the caller through the audited store
-/// accessor) into persons.
-pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Result<Linkage> {
+/// The linkage settings for victims' records, with the fields of [`link_inputs`].
+pub fn link_settings() -> link::LinkSettings {
+    link::LinkSettings::person_default()
+}
+
+/// One [`link::LinkRecord`] per victim record, with the fields of [`link_settings`] (identities
+/// read by the caller through the audited store accessor).
+pub fn link_inputs(victims: &[&StoredPerson], identities: &[Identity]) -> Vec<link::LinkRecord> {
     let by_id: BTreeMap<i64, &Identity> = identities.iter().map(|i| (i.record_id, i)).collect();
     let clean = |v: &str| if known(v) { v.to_owned() } else { String::new() };
-    let records: Vec<link::LinkRecord> = victims
+    victims
         .iter()
         .map(|r| {
             let identity = by_id.get(&r.id);
@@ -66,8 +71,14 @@ pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Resul
                 ],
             )
         })
-        .collect();
-    let settings = link::LinkSettings::person_default();
+        .collect()
+}
+
+/// Links victims' records (with their identities, read by the caller through the audited store
+/// accessor) into persons.
+pub fn link_records(victims: &[&StoredPerson], identities: &[Identity]) -> Result<Linkage> {
+    let records = link_inputs(victims, identities);
+    let settings = link_settings();
     let output =
         link::link(&records, &settings, &link::NoProgress).map_err(|e| Error::Internal(format!("linking: {e}")))?;
     let mut members: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
