@@ -73,18 +73,17 @@ fn known(value: &str) -> bool {
     value != model::vocab::UNKNOWN && value != model::vocab::NOT_RECORDED
 }
 
-/// Links victims' records (with their identities, read by the caller through the audited store
-/// accessor) into persons, applying the reviewers' decisions in force (`decisions`, from
-/// [`store::Store::current_decisions`]): a `match` puts two records into one person, a `distinct`
-/// keeps them apart.
-pub fn link_records(
-    victims: &[&StoredPerson],
-    identities: &[Identity],
-    decisions: &[store::Decision],
-) -> Result<Linkage> {
+/// The linkage settings for victims' records, with the fields of [`link_inputs`].
+pub fn link_settings() -> link::LinkSettings {
+    link::LinkSettings::person_default()
+}
+
+/// One [`link::LinkRecord`] per victim record, with the fields of [`link_settings`] (identities
+/// read by the caller through the audited store accessor).
+pub fn link_inputs(victims: &[&StoredPerson], identities: &[Identity]) -> Vec<link::LinkRecord> {
     let by_id: BTreeMap<i64, &Identity> = identities.iter().map(|i| (i.record_id, i)).collect();
     let clean = |v: &str| if known(v) { v.to_owned() } else { String::new() };
-    let records: Vec<link::LinkRecord> = victims
+    victims
         .iter()
         .map(|r| {
             let identity = by_id.get(&r.id);
@@ -101,8 +100,20 @@ pub fn link_records(
                 ],
             )
         })
-        .collect();
-    let settings = link::LinkSettings::person_default();
+        .collect()
+}
+
+/// Links victims' records (with their identities, read by the caller through the audited store
+/// accessor) into persons, applying the reviewers' decisions in force (`decisions`, from
+/// [`store::Store::current_decisions`]): a `match` puts two records into one person, a `distinct`
+/// keeps them apart.
+pub fn link_records(
+    victims: &[&StoredPerson],
+    identities: &[Identity],
+    decisions: &[store::Decision],
+) -> Result<Linkage> {
+    let records = link_inputs(victims, identities);
+    let settings = link_settings();
     let (constraints, decided_pairs) = constraints_of(victims, decisions);
     let output = link::link_with_constraints(&records, &settings, &constraints, &link::NoProgress)
         .map_err(|e| Error::Internal(format!("linking: {e}")))?;

@@ -195,8 +195,15 @@ impl LinkSettings {
         ];
         let blocking_rules =
             LinkSettings::default_person_blocking("given_name", "family_name", "date_of_birth", &["place_of_birth"]);
-        let training_rules =
-            vec![BlockingRule::on(&["given_name", "family_name"]), BlockingRule::on(&["date_of_birth"])];
+        // Sex and citizenship go with the names in the first training rule: namesakes in that block
+        // share them (names are gendered and national), so counting their agreement as evidence
+        // made EM take namesakes for matches and learn that a match's birth date often differs
+        // (on the demo: m = 0.19 for "birth dates more than a month apart", 0.07 with this rule;
+        // pairwise precision 0.866 → 0.889 at seed 2008).
+        let training_rules = vec![
+            BlockingRule::on(&["given_name", "family_name", "sex", "citizenship"]),
+            BlockingRule::on(&["date_of_birth"]),
+        ];
         LinkSettings::new(fields, blocking_rules, training_rules)
     }
 

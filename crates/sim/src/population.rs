@@ -17,7 +17,7 @@
 use rand::Rng;
 
 use crate::date::Date;
-use crate::names::NameSet;
+use crate::names::{self, NameSet};
 use crate::vocab::{COUNTRIES, Country, DESTINATIONS, Form, HOME, Means, REGIONS, Recruiter, Region, Sector, Sex};
 
 /// One simulated victim.
@@ -225,10 +225,6 @@ fn region_for(sector: Option<Sector>, rng: &mut impl Rng) -> &'static Region {
     &REGIONS[weighted_index(rng, &weights)]
 }
 
-fn pick_name(list: &'static [&'static [&'static str]], rng: &mut impl Rng) -> &'static [&'static str] {
-    list[rng.random_range(0..list.len())]
-}
-
 fn document_for(country: &Country, rng: &mut impl Rng) -> Option<String> {
     let share = if country.iso3 == HOME { 0.75 } else { 0.6 };
     rng.random_bool(share).then(|| format!("{}{:07}", country.iso2, rng.random_range(0..10_000_000)))
@@ -272,9 +268,9 @@ pub(crate) fn draw_population(size: usize, years: (i32, i32), rng: &mut impl Rng
             let means = means_for(&forms, country.iso3 != HOME || exploited_in != HOME, rng);
             let recruiter = recruiter_for(primary, rng);
             let region = region_for(sector, rng);
-            let names = country.names;
-            let given = pick_name(if sex == Sex::Female { names.female } else { names.male }, rng);
-            let family = pick_name(names.family, rng);
+            let set = country.names;
+            let given = names::pick(if sex == Sex::Female { set.female } else { set.male }, set.given_skew, rng);
+            let family = names::pick(set.family, set.family_skew, rng);
             let document = document_for(country, rng);
             let visibility = standard_normal(rng);
             Person {

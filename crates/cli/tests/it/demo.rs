@@ -110,9 +110,10 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     let precision = true_positive as f64 / by_predicted.values().map(pairs).sum::<u64>() as f64;
     let recall = true_positive as f64 / by_true.values().map(pairs).sum::<u64>() as f64;
     eprintln!("demo linkage (seed 7, 1500 victims): pairwise precision {precision:.3}, recall {recall:.3}");
-    // Measured 0.72 and 0.71 at this seed (the demo's generic name lists make many namesakes): a
-    // regression guard, not a goal; issue 5 tracks the goal.
-    assert!(precision > 0.65 && recall > 0.65, "precision {precision:.3}, recall {recall:.3}");
+    // Measured 0.909 and 0.714 at this seed (0.889 and 0.723 with the default demo, seed 2008):
+    // hotline records keep initials and the year of birth only and are not linked, which caps
+    // recall. A regression guard, a little below the measured figures; issue 5 tracks the goal.
+    assert!(precision > 0.87 && recall > 0.69, "precision {precision:.3}, recall {recall:.3}");
 
     // The estimate from the linked lists against the estimate from the true lists.
     let true_lists = dir.path().join("true_histories.csv");
