@@ -562,6 +562,32 @@ impl Dataset {
         states
     }
 
+    /// The States of `measure` in `round` (of one status, or all) grouped by their evidence
+    /// quote: States that share a quote were reported together ("The Czech Republic and Norway
+    /// conducted similar campaigns"). Groups come in order of their first State in the
+    /// requested list order; the States of a group are in that order too.
+    pub fn evidence_groups(
+        &self,
+        round: &Round,
+        measure: &str,
+        status: Option<Status>,
+        order: ListOrder,
+    ) -> Vec<(Option<String>, Vec<Iso3>)> {
+        let mut groups: Vec<(Option<String>, Vec<Iso3>)> = Vec::new();
+        for state in self.states_with(round, measure, status, order) {
+            let quote = self
+                .facts_in(&round.id)
+                .filter(|f| f.measure == measure && f.state == state && status.is_none_or(|s| f.status == s))
+                .min_by_key(|f| f.seq)
+                .and_then(|f| f.evidence.quote.clone());
+            match groups.iter_mut().find(|(q, _)| *q == quote) {
+                Some((_, states)) => states.push(state),
+                None => groups.push((quote, vec![state])),
+            }
+        }
+        groups
+    }
+
     /// The statuses present for `measure` in `round`, in order of first appearance.
     pub fn statuses_of(&self, round: &Round, measure: &str) -> Vec<Status> {
         let mut facts: Vec<&Fact> = self.facts_in(&round.id).filter(|f| f.measure == measure).collect();

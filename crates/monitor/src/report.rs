@@ -15,7 +15,7 @@ use crate::dataset::{Dataset, ListOrder, Round, TreatyStatus};
 use crate::error::{Error, Result};
 use crate::gaps::{GapAnalysis, gaps_from_scores};
 use crate::indicators::{Indicators, RoundComparison, Scores, compare_rounds, score};
-use crate::style::{Namer, capitalize, sort_un, un_number};
+use crate::style::{Namer, capitalize, find_state_list, sort_un, un_number};
 use crate::vocab::{Instrument, MeasureDef, Status, Theme};
 
 /// The sentence frames shipped with the crate (`src/data/phrasing.toml`).
@@ -110,7 +110,7 @@ fn tokenize(frame: &str) -> std::result::Result<Vec<Token>, String> {
             Some((n, a)) => (n.to_owned(), Some(a.to_owned())),
             None => (inner.to_owned(), None),
         };
-        if !matches!(name.as_str(), "states" | "count" | "Count" | "is" | "are" | "has" | "was" | "noun") {
+        if !matches!(name.as_str(), "states" | "clauses" | "count" | "Count" | "is" | "are" | "has" | "was" | "noun") {
             return Err(format!("unknown placeholder `{{{inner}}}` in `{frame}`"));
         }
         if let Some(a) = &arg
@@ -127,10 +127,15 @@ fn tokenize(frame: &str) -> std::result::Result<Vec<Token>, String> {
     Ok(tokens)
 }
 
-/// The States of one measure, overall and per status, in list order.
+/// States that share an evidence quote, in list order: (quote, States).
+type EvidenceGroups = Vec<(Option<String>, Vec<Iso3>)>;
+
+/// The States of one measure, overall and per status, in list order, and the same split
+/// further by evidence quote.
 struct Groups {
     all: Vec<Iso3>,
     by_status: Vec<(Status, Vec<Iso3>)>,
+    clauses: Vec<(Option<Status>, EvidenceGroups)>,
 }
 
 impl Groups {
@@ -143,6 +148,38 @@ impl Groups {
             }
         }
     }
+
+    fn clauses(&self, status: Option<&str>) -> &[(Option<String>, Vec<Iso3>)] {
+        let status = status.and_then(Status::parse);
+        self.clauses.iter().find(|(s, _)| *s == status).map_or(&[], |(_, g)| g.as_slice())
+    }
+}
+
+/// One sentence per group of States that share an evidence quote: the quote itself, with its
+/// list of States rewritten in list order and UN style ("The Czech Republic and Norway
+/// conducted similar campaigns"); a quote that does not name its States as one list reads
+/// "States: “quote”", and States without a quote are listed. Sentences are joined by ". "
+/// without a final full stop (the frame supplies it).
+fn write_clauses(groups: &[(Option<String>, Vec<Iso3>)], namer: &mut Namer, sentence_start: bool) -> String {
+    let mut sentences = Vec::new();
+    for (i, (quote, states)) in groups.iter().enumerate() {
+        let quote = quote.as_deref().map(|q| q.trim().trim_end_matches('.'));
+        let sentence = match quote.and_then(|q| find_state_list(q, states, namer.year()).map(|span| (q, span))) {
+            Some((q, (start, end))) => {
+                let mention = if q[..start].ends_with('(') { Mention::Bare } else { Mention::Running };
+                format!("{}{}{}", &q[..start], namer.list(states, mention), &q[end..])
+            }
+            None => {
+                let list = namer.list(states, Mention::Running);
+                match quote {
+                    Some(q) if !q.is_empty() => format!("{list}: “{q}”"),
+                    _ => list,
+                }
+            }
+        };
+        sentences.push(if sentence_start || i > 0 { capitalize(&sentence) } else { sentence });
+    }
+    sentences.join(". ")
 }
 
 /// Writes one measure's sentence(s) from its frame, or from the fallback when the frame
@@ -166,12 +203,13 @@ fn write_measure(frame: Option<&[Token]>, def: &MeasureDef, groups: &Groups, nam
                             Some(s) => {
                                 covered.insert(s);
                             }
-                            None if name == "states" => covers_all = true,
+                            None if name == "states" || name == "clauses" => covers_all = true,
                             None => {}
                         }
                         let sentence_start = out.trim_end().is_empty() || out.trim_end().ends_with('.');
                         let one = states.len() == 1;
                         let piece = match name.as_str() {
+                            "clauses" => write_clauses(groups.clauses(arg.as_deref()), namer, sentence_start),
                             "states" => {
                                 let mention = if out.ends_with('(') { Mention::Bare } else { Mention::Running };
                                 let list = namer.list(states, mention);
@@ -315,7 +353,12 @@ fn build_paragraphs(
                     .into_iter()
                     .map(|s| (s, dataset.states_with(round, &def.code, Some(s), options.order)))
                     .collect();
-                let groups = Groups { all, by_status };
+                let mut clauses = vec![(None, dataset.evidence_groups(round, &def.code, None, options.order))];
+                for status in dataset.statuses_of(round, &def.code) {
+                    clauses
+                        .push((Some(status), dataset.evidence_groups(round, &def.code, Some(status), options.order)));
+                }
+                let groups = Groups { all, by_status, clauses };
                 sentences.push(write_measure(frames.get(&def.code).map(Vec::as_slice), def, &groups, &mut namer));
             }
             paragraphs.push(ReportParagraph {
