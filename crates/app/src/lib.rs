@@ -10,6 +10,7 @@ pub mod import;
 pub mod linkage;
 pub mod monitor;
 pub mod observatory;
+pub mod pdf;
 pub mod pipeline;
 pub mod report;
 pub mod settings;
@@ -44,6 +45,8 @@ pub enum Error {
     Store(#[from] store::Error),
     #[error(transparent)]
     Monitor(#[from] monitor::Error),
+    #[error(transparent)]
+    Pdf(pdf::Error),
     #[error("cancelled")]
     Cancelled,
     #[error("the file reader stopped unexpectedly")]

@@ -20,6 +20,18 @@ pub struct Settings {
     pub population: Option<PopulationSettings>,
     #[serde(default)]
     pub disclosure: DisclosureSettings,
+    /// Monitoring of States' measures (`palermo monitor`), imported by `palermo run`.
+    pub monitor: Option<MonitorSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSettings {
+    /// A seed-measures folder (`measures.csv`, `vocabulary.csv`, `states.csv`, optional
+    /// `round.toml`), relative to the observatory folder or absolute.
+    pub data: PathBuf,
+    /// A folder of States' replies (`.yaml`, `.yml`, `.json`), imported in file-name order.
+    pub replies: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,6 +153,10 @@ seed = 2008                # seed of every random step: same inputs and seed, sa
 
 [disclosure]
 min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed
+
+# [monitor]                # States' measures, scored and compiled into the report by `palermo run`
+# data = "monitoring/seed" # a seed-measures folder (measures.csv, vocabulary.csv, states.csv, round.toml)
+# replies = "monitoring/replies"  # optional: a folder of questionnaires (YAML/JSON) of later rounds
 "#
     )
 }

@@ -198,24 +198,34 @@ pub struct SeedFiles<'a> {
     pub un_entities_csv: Option<&'a str>,
 }
 
-/// Describes the round that a seed folder records.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Describes the round that a seed folder records: written in the folder's optional
+/// `round.toml` (same field names; `as_at` as a quoted "YYYY-MM-DD"), else
+/// [`SeedRound::sg_report_2008`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SeedRound {
     /// Round id.
     pub id: String,
     /// Title.
     pub title: String,
     /// Mandate.
+    #[serde(default)]
     pub requested_by: Option<String>,
     /// Source document (used as evidence document of every fact).
     pub source_document: String,
     /// Replies counted up to.
+    #[serde(default)]
     pub as_at: Option<Date>,
     /// Naming year.
     pub year: i32,
 }
 
 impl SeedRound {
+    /// Reads a seed folder's `round.toml`.
+    pub fn parse_toml(text: &str) -> Result<SeedRound> {
+        toml::from_str(text).map_err(|err| Error::RoundToml { reason: err.to_string() })
+    }
+
     /// The round recorded by `shared/data/seed-measures`: the Secretary-General's 2008 report
     /// on trafficking in women and girls (its README gives these facts).
     pub fn sg_report_2008() -> SeedRound {

@@ -84,6 +84,19 @@ pub struct CompiledReport {
     pub json: Value,
     /// Vega-Lite (v5) specification of the States × measures heatmap, data inline.
     pub matrix_vega_lite: Value,
+    /// The numbered paragraphs and their footnotes alone, as an HTML fragment (no page, no
+    /// style) for embedding in another page.
+    pub text_html: String,
+    /// The indicator scores of the round.
+    pub scores: Scores,
+    /// The gap analysis of the round.
+    pub gaps: GapAnalysis,
+    /// What changed since the previous round, when there is one.
+    pub changes: Option<RoundComparison>,
+    /// Each State's status on each instrument (the ratification table).
+    pub treaties: Vec<TreatyStatus>,
+    /// The year whose country names the round uses.
+    pub year: i32,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +105,7 @@ struct PhrasingFile {
     measure: BTreeMap<String, String>,
 }
 
+#[derive(Clone)]
 enum Token {
     Text(String),
     Slot { name: String, arg: Option<String> },
@@ -185,6 +199,25 @@ fn write_clauses(groups: &[(Option<String>, Vec<Iso3>)], namer: &mut Namer, sent
 /// Writes one measure's sentence(s) from its frame, or from the fallback when the frame
 /// refers to a status nobody has.
 fn write_measure(frame: Option<&[Token]>, def: &MeasureDef, groups: &Groups, namer: &mut Namer) -> String {
+    // A frame that names no status speaks of the measure as done; when the States report it
+    // with several statuses, the frame takes those that have it in place (or are party) and the
+    // other statuses get their own sentence below, so nothing under way reads as done.
+    if let Some(tokens) = frame
+        && groups.by_status.len() > 1
+        && tokens.iter().all(|t| !matches!(t, Token::Slot { arg: Some(_), .. }))
+        && let Some((done, _)) = groups.by_status.iter().find(|(s, _)| matches!(s, Status::Party | Status::InPlace))
+    {
+        let narrowed: Vec<Token> = tokens
+            .iter()
+            .map(|t| match t {
+                Token::Slot { name, arg: None } => {
+                    Token::Slot { name: name.clone(), arg: Some(done.code().to_owned()) }
+                }
+                other => other.clone(),
+            })
+            .collect();
+        return write_measure(Some(&narrowed), def, groups, namer);
+    }
     if let Some(tokens) = frame {
         let feasible = tokens.iter().all(|t| match t {
             Token::Slot { arg, .. } => groups.get(arg.as_deref()).is_some_and(|g| !g.is_empty()),
@@ -451,6 +484,7 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
     let json = write_json(dataset, round, options, &paragraphs, &scores, &gaps, &treaties)?;
     let matrix_vega_lite = vega_lite(dataset, round, &name);
     let (mut markdown, mut html, mut json) = (markdown, html, json);
+    let mut changes = None;
     if let Some(previous) = dataset.previous_round(&round.id) {
         let comparison = compare_rounds(dataset, indicators, &previous.id, &round.id)?;
         let (md, table) = changes_section(&comparison, &name);
@@ -458,8 +492,23 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
         let body = format!("<h2>Annex IV. Changes since round {}</h2>\n{}", html_escape(&comparison.from), table);
         html = html.replacen("</body>", &format!("{body}</body>"), 1);
         json["changes"] = serde_json::to_value(&comparison).map_err(|source| Error::Json { source })?;
+        changes = Some(comparison);
     }
-    Ok(CompiledReport { round: round.id.clone(), paragraphs, markdown, html, json, matrix_vega_lite })
+    let text_html = paragraphs_html(&paragraphs);
+    Ok(CompiledReport {
+        round: round.id.clone(),
+        paragraphs,
+        markdown,
+        html,
+        json,
+        matrix_vega_lite,
+        text_html,
+        scores,
+        gaps,
+        changes,
+        treaties,
+        year: round.year,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -571,27 +620,10 @@ th.m{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-w
 td.full{background:#1a7f37;color:#fff}td.part{background:#8fd19e}td.intent{background:#fff3b0}td.none{background:#f2b8b5}\
 .legend span{display:inline-block;padding:0 .5em;margin-right:.5em}";
 
-#[allow(clippy::too_many_arguments)]
-fn write_html(
-    round: &Round,
-    options: &ReportOptions,
-    paragraphs: &[ReportParagraph],
-    states: &[Iso3],
-    cells: &BTreeMap<(Iso3, String), Status>,
-    measures: &[&MeasureDef],
-    treaties: &[TreatyStatus],
-    scores: &Scores,
-    gaps: &GapAnalysis,
-    name: &dyn Fn(Iso3) -> String,
-) -> String {
+/// The numbered paragraphs and footnotes as an HTML fragment.
+fn paragraphs_html(paragraphs: &[ReportParagraph]) -> String {
     let e = html_escape;
     let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        e(&format!("{} — {}", options.title, round.title))
-    );
-    let _ = writeln!(h, "<h2>{}</h2>", e(&options.title));
     let mut footnotes = Vec::new();
     for p in paragraphs {
         if let Some(head) = &p.heading {
@@ -614,6 +646,32 @@ fn write_html(
                 writeln!(h, "<p class=\"note\" id=\"fn{n}\"><sup><a href=\"#ref{n}\">{n}</a></sup> {}</p>", e(note));
         }
     }
+
+    h
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_html(
+    round: &Round,
+    options: &ReportOptions,
+    paragraphs: &[ReportParagraph],
+    states: &[Iso3],
+    cells: &BTreeMap<(Iso3, String), Status>,
+    measures: &[&MeasureDef],
+    treaties: &[TreatyStatus],
+    scores: &Scores,
+    gaps: &GapAnalysis,
+    name: &dyn Fn(Iso3) -> String,
+) -> String {
+    let e = html_escape;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        e(&format!("{} — {}", options.title, round.title))
+    );
+    let _ = writeln!(h, "<h2>{}</h2>", e(&options.title));
+    h.push_str(&paragraphs_html(paragraphs));
 
     h.push_str(
         "<h2>Annex I. Status of international instruments</h2>\n<div class=\"scroll\"><table>\n<tr><th>State</th>",
