@@ -205,3 +205,44 @@ fn report_is_reproducible() {
     let b = compile_report(&reloaded, &fx.indicators, &ReportOptions::default()).expect("report");
     assert_eq!(a, b);
 }
+
+/// Without the shared data: States that share an evidence quote are written as one sentence,
+/// their names rewritten in the list order asked for; a frame that names no status is used for
+/// the States that have the measure in place, and the others get their own sentence.
+#[test]
+fn evidence_groups_and_mixed_statuses() {
+    use monitor::{Dataset, Indicators, ListOrder, SeedFiles, SeedRound};
+    let vocabulary = "measure,label,section,paragraphs,theme,recommendation_paragraph\n\
+        special_police_units,Special police units,II.B,11,legislation_justice,58\n\
+        demand_campaign,Campaigns addressing demand,II.E,19,prevention,60\n";
+    let states = "state,iso3,reporting,name_in_footnote_1,m49_code,region,sub_region,intermediate_region,mentioned_in,measure_rows\n\
+        Czech Republic,CZE,true,the Czech Republic,203,Europe,Eastern Europe,,,2\n\
+        Luxembourg,LUX,true,Luxembourg,442,Europe,Western Europe,,,1\n\
+        Norway,NOR,true,Norway,578,Europe,Northern Europe,,,2\n\
+        United Kingdom,GBR,true,the United Kingdom of Great Britain and Northern Ireland,826,Europe,Northern Europe,,,1\n";
+    let measures = "state,iso3,paragraph,section,measure,status,quote\n\
+        Norway,NOR,11,II.B,special_police_units,in_preparation,Norway is setting up a unit\n\
+        Czech Republic,CZE,11,II.B,special_police_units,in_place,units exist\n\
+        United Kingdom,GBR,19,II.E,demand_campaign,in_place,the United Kingdom ran a campaign among purchasers\n\
+        Norway,NOR,19,II.E,demand_campaign,in_place,Norway and the Czech Republic conducted similar campaigns\n\
+        Czech Republic,CZE,19,II.E,demand_campaign,in_place,Norway and the Czech Republic conducted similar campaigns\n\
+        Luxembourg,LUX,19,II.E,demand_campaign,planned,a plan of Luxembourg foresees one\n";
+    let files =
+        SeedFiles { measures_csv: measures, vocabulary_csv: vocabulary, states_csv: states, un_entities_csv: None };
+    let dataset = Dataset::import_seed(&files, &SeedRound::sg_report_2008()).expect("seed");
+    let indicators = Indicators::builtin().expect("indicators").restricted_to(&dataset.vocabulary);
+    let text = |order: ListOrder| {
+        let options = ReportOptions { order, ..ReportOptions::default() };
+        let report = compile_report(&dataset, &indicators, &options).expect("report");
+        report.paragraphs.iter().map(|p| p.text.clone()).collect::<Vec<_>>().join("\n")
+    };
+    let published = text(ListOrder::Published);
+    assert!(published.contains(". Norway and the Czech Republic conducted similar campaigns. "), "{published}");
+    assert!(published.contains("ran a campaign among purchasers. "), "{published}");
+    assert!(published.contains(". A plan of Luxembourg foresees one."), "{published}");
+    let alphabetical = text(ListOrder::UnAlphabetical);
+    assert!(alphabetical.contains(". The Czech Republic and Norway conducted similar campaigns. "), "{alphabetical}");
+    // Mixed statuses: the frame speaks of units established, so only for the Czech Republic.
+    assert!(published.contains("have been established (Czech Republic)."), "{published}");
+    assert!(published.contains("Special police units (in preparation: Norway)."), "{published}");
+}
