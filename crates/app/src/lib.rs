@@ -11,6 +11,7 @@ pub mod import;
 pub mod linkage;
 pub mod monitor;
 pub mod observatory;
+pub mod pdf;
 pub mod pipeline;
 pub mod report;
 pub mod review;
@@ -46,6 +47,8 @@ pub enum Error {
     Store(#[from] store::Error),
     #[error(transparent)]
     Monitor(#[from] monitor::Error),
+    #[error(transparent)]
+    Pdf(pdf::Error),
     #[error("cancelled")]
     Cancelled,
     #[error("the file reader stopped unexpectedly")]

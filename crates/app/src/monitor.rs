@@ -24,6 +24,10 @@ pub const DATASET_DOCUMENT: &str = "monitor.dataset";
 /// The four files of a seed-measures folder (the last one optional).
 pub const SEED_FILES: [&str; 4] = ["measures.csv", "vocabulary.csv", "states.csv", "un_entities.csv"];
 
+/// The optional file of a seed folder that describes its round (id, title, mandate, source
+/// document, `as_at`, year); without it the folder is the Secretary-General's 2008 report.
+pub const ROUND_FILE: &str = "round.toml";
+
 /// What can go wrong around the monitoring engine.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -59,6 +63,20 @@ pub enum Error {
         /// Replies imported so far.
         submissions: usize,
     },
+    /// The store holds monitoring data that the `[monitor]` files of `palermo.toml` do not
+    /// contain (another seed, or files changed since they were imported).
+    #[error(
+        "the observatory's store holds monitoring data ({rounds} round(s), {submissions} reply(ies)) that palermo.toml's [monitor] files do not match; import them with `palermo monitor import DIR --replace`, or run with `--measures DIR`"
+    )]
+    ConfiguredDiffers {
+        /// Rounds held.
+        rounds: usize,
+        /// Replies held.
+        submissions: usize,
+    },
+    /// A reply of the observatory's `[monitor]` files was refused.
+    #[error(transparent)]
+    Refused(RefusedReply),
     /// A date could not be handed to the engine (should not happen).
     #[error("today's date could not be converted")]
     Date(#[source] serde_json::Error),
@@ -101,8 +119,8 @@ pub async fn save(store: &Store, dataset: &Dataset) -> Result<()> {
 }
 
 /// Reads a seed-measures folder (`measures.csv`, `vocabulary.csv`, `states.csv`, and
-/// `un_entities.csv` when present) and builds the dataset of the Secretary-General's 2008
-/// report. Changes nothing.
+/// `un_entities.csv` when present) and builds the dataset of the round its `round.toml`
+/// describes (without one: the Secretary-General's 2008 report). Changes nothing.
 pub fn read_seed(dir: &Path) -> Result<Dataset> {
     // `None` when the file does not exist; the caller decides whether that is fatal.
     let read = |file: &'static str| -> Result<Option<String>> {
@@ -121,13 +139,17 @@ pub fn read_seed(dir: &Path) -> Result<Dataset> {
     let vocabulary_csv = required(vocabulary)?;
     let states_csv = required(states)?;
     let un_entities_csv = read(entities)?;
+    let round = match read(ROUND_FILE)? {
+        Some(text) => SeedRound::parse_toml(&text)?,
+        None => SeedRound::sg_report_2008(),
+    };
     let files = SeedFiles {
         measures_csv: &measures_csv,
         vocabulary_csv: &vocabulary_csv,
         states_csv: &states_csv,
         un_entities_csv: un_entities_csv.as_deref(),
     };
-    Ok(Dataset::import_seed(&files, &SeedRound::sg_report_2008())?)
+    Ok(Dataset::import_seed(&files, &round)?)
 }
 
 /// What importing a seed folder did.
@@ -259,16 +281,22 @@ pub async fn report(store: &Store, options: &ReportOptions) -> Result<CompiledRe
     compile(&dataset, options)
 }
 
+/// The built-in indicators that the dataset's vocabulary can meet (all of them for the 2008
+/// vocabulary; fewer for a smaller questionnaire such as the demo's).
+pub fn indicators_for(dataset: &Dataset) -> Result<Indicators> {
+    Ok(Indicators::builtin()?.restricted_to(&dataset.vocabulary))
+}
+
 /// Compiles the report of a dataset with the built-in indicators.
 pub fn compile(dataset: &Dataset, options: &ReportOptions) -> Result<CompiledReport> {
-    Ok(::monitor::compile_report(dataset, &Indicators::builtin()?, options)?)
+    Ok(::monitor::compile_report(dataset, &indicators_for(dataset)?, options)?)
 }
 
 /// Scores every State that replied in a round (default: the latest).
 pub async fn scores(store: &Store, round: Option<&str>) -> Result<Scores> {
     let dataset = load_required(store).await?;
     let round = round_id(&dataset, round)?;
-    Ok(::monitor::score(&dataset, &Indicators::builtin()?, &round)?)
+    Ok(::monitor::score(&dataset, &indicators_for(&dataset)?, &round)?)
 }
 
 /// Explains one State's score in a round (default: the latest). `state` is an ISO 3166-1
@@ -282,7 +310,7 @@ pub async fn explain(store: &Store, state: &str, round: Option<&str>) -> Result<
 pub fn explain_in(dataset: &Dataset, state: &str, round: Option<&str>) -> Result<Explanation> {
     let iso3 = countries().lookup(state).ok_or_else(|| ::monitor::Error::UnknownState { state: state.to_owned() })?;
     let round = round_id(dataset, round)?;
-    Ok(::monitor::explain(dataset, &Indicators::builtin()?, &round, iso3)?)
+    Ok(::monitor::explain(dataset, &indicators_for(dataset)?, &round, iso3)?)
 }
 
 /// A blank questionnaire (YAML) for `round`, listing the stored dataset's vocabulary.
@@ -302,4 +330,108 @@ pub fn template_from_vocabulary(path: &Path, round: &str) -> Result<String> {
 /// The JSON Schema of a reply.
 pub fn json_schema() -> String {
     ::monitor::json_schema()
+}
+
+/// A reply refused while `palermo run` imported the observatory's monitoring files.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: reply refused: {}", path.display(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct RefusedReply {
+    /// The reply file.
+    pub path: PathBuf,
+    /// Every problem, with its field.
+    pub errors: Vec<SubmissionError>,
+}
+
+/// The reply files of a folder (`.yaml`, `.yml`, `.json`), in file-name order.
+fn reply_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        if path.is_file() && SubmissionFormat::from_file_name(&path.to_string_lossy()).is_some() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Builds a dataset from a seed folder and, optionally, a folder of replies, in memory: every
+/// reply is validated against what came before it (`today` is the latest admissible date).
+pub fn read_configured(seed: &Path, replies: Option<&Path>, today: chrono::NaiveDate) -> Result<Dataset> {
+    let mut dataset = read_seed(seed)?;
+    if let Some(dir) = replies {
+        for path in reply_files(dir)? {
+            let format = SubmissionFormat::from_file_name(&path.to_string_lossy())
+                .ok_or_else(|| crate::Error::Monitor(Error::UnknownReplyFormat { path: path.clone() }))?;
+            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+            match ::monitor::validate_submission(&text, format, &dataset, engine_date(today)?) {
+                Ok(submission) => {
+                    dataset.apply(submission);
+                }
+                Err(errors) => return Err(crate::Error::Monitor(Error::Refused(RefusedReply { path, errors }))),
+            }
+        }
+    }
+    Ok(dataset)
+}
+
+/// What `palermo run` does with monitoring data: with `measures` (a seed folder given on the
+/// command line) that folder is compiled as it is, in memory, and nothing is stored. Otherwise
+/// the `[monitor]` files of `palermo.toml` are read and stored when the store holds no
+/// monitoring data yet or holds exactly an earlier import of the same files' seed; data imported
+/// since by `palermo monitor import` (more replies) is kept and reported. `None` when there is
+/// nothing to monitor.
+pub async fn for_run(
+    observatory: &crate::Observatory,
+    measures: Option<&Path>,
+    today: chrono::NaiveDate,
+) -> Result<Option<Dataset>> {
+    if let Some(dir) = measures {
+        return Ok(Some(read_seed(dir)?));
+    }
+    let Some(settings) = &observatory.settings.monitor else {
+        return load(&observatory.store).await;
+    };
+    let resolve = |p: &Path| if p.is_absolute() { p.to_owned() } else { observatory.dir.join(p) };
+    let seed = resolve(&settings.data);
+    let replies = settings.replies.as_deref().map(resolve);
+    let configured = read_configured(&seed, replies.as_deref(), today)?;
+    let stored = load(&observatory.store).await?;
+    match stored {
+        // The store already holds these files, or more (replies imported by hand since).
+        Some(stored) if holds(&stored, &configured) => Ok(Some(stored)),
+        Some(stored) => Err(crate::Error::Monitor(Error::ConfiguredDiffers {
+            rounds: stored.rounds.len(),
+            submissions: stored.submissions.len(),
+        })),
+        None => {
+            save(&observatory.store, &configured).await?;
+            Ok(Some(configured))
+        }
+    }
+}
+
+/// Whether `stored` already holds everything `configured` does (same vocabulary, every fact and
+/// every reply), so that a run keeps what was imported by hand since.
+fn holds(stored: &Dataset, configured: &Dataset) -> bool {
+    stored.vocabulary == configured.vocabulary
+        && configured.facts.iter().all(|f| {
+            stored
+                .facts
+                .iter()
+                .any(|g| g.state == f.state && g.measure == f.measure && g.round == f.round && g.status == f.status)
+        })
+        && configured.submissions.iter().all(|s| {
+            stored.submissions.iter().any(|t| t.round == s.round && t.state == s.state && t.submitted == s.submitted)
+        })
+}
+
+/// Writes the compiled report as PDF: its HTML page printed by headless Chromium (see
+/// [`crate::pdf`]). The HTML goes to a temporary file beside `pdf`, removed afterwards.
+pub fn write_pdf(report: &CompiledReport, pdf: &Path) -> Result<()> {
+    let html = pdf.with_extension("print.html");
+    std::fs::write(&html, &report.html).map_err(io(&html))?;
+    let printed = crate::pdf::print_to_pdf(&html, pdf);
+    let _ = std::fs::remove_file(&html);
+    printed
 }

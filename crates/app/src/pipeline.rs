@@ -142,9 +142,28 @@ pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
     Ok(Analysis { statistics, linkage })
 }
 
+/// Options of [`run`].
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Report on this seed-measures folder instead of the `[monitor]` files of `palermo.toml`
+    /// (read in memory, not stored).
+    pub measures: Option<PathBuf>,
+    /// Also print `out/report.html` to `out/report.pdf` with headless Chromium.
+    pub pdf: bool,
+}
+
 /// Rebuilds `DIR/out/`.
-pub async fn run(observatory: &Observatory, today: chrono::NaiveDate, progress: &dyn Progress) -> Result<RunSummary> {
+pub async fn run(
+    observatory: &Observatory,
+    today: chrono::NaiveDate,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
     let imports = import_sources(observatory, today, progress).await?;
+    let monitoring = match crate::monitor::for_run(observatory, options.measures.as_deref(), today).await? {
+        Some(dataset) => Some(crate::monitor::compile(&dataset, &::monitor::ReportOptions::default())?),
+        None => None,
+    };
     progress.start("link and count", 0);
     let analysis = analyse(observatory).await?;
     let statistics = &analysis.statistics;
@@ -185,11 +204,34 @@ pub async fn run(observatory: &Observatory, today: chrono::NaiveDate, progress: 
     outputs.push(stats_path);
     progress.start("report", 0);
     let report_path = out.join("report.html");
-    let html =
-        crate::report::render(observatory, statistics, analysis.linkage.as_ref(), estimate.as_ref(), &path).await?;
+    let html = crate::report::render(
+        observatory,
+        statistics,
+        analysis.linkage.as_ref(),
+        estimate.as_ref(),
+        &path,
+        monitoring.as_ref(),
+    )
+    .await?;
     write(&report_path, html.as_bytes())?;
-    outputs.push(report_path);
+    outputs.push(report_path.clone());
+    if let Some(compiled) = &monitoring {
+        let dir = out.join("monitoring");
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        for (name, text) in [("report.md", compiled.markdown.clone()), ("report.json", pretty(&compiled.json)?)] {
+            let path = dir.join(name);
+            write(&path, text.as_bytes())?;
+            outputs.push(path);
+        }
+    }
     progress.finish();
+    if options.pdf {
+        progress.start("report.pdf", 0);
+        let pdf = out.join("report.pdf");
+        crate::pdf::print_to_pdf(&report_path, &pdf)?;
+        outputs.push(pdf);
+        progress.finish();
+    }
     let total_quarantined = observatory.store.quarantined().await?.len() as u64;
     Ok(RunSummary {
         imports,
@@ -214,14 +256,44 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_owned(), source })
 }
 
-/// Writes the demo observatory into `dir` (which must not exist or be empty).
-pub fn write_demo(dir: &Path, config: &sim::SimConfig) -> Result<sim::Truth> {
+/// Writes the demo observatory into `dir` (which must not exist or be empty), with the demo's
+/// fictional monitoring data (two reporting rounds of Demoland and its neighbours) or, with
+/// `measures`, a `[monitor]` section that points at that seed-measures folder (read in place,
+/// not copied).
+pub fn write_demo(dir: &Path, config: &sim::SimConfig, measures: Option<&Path>) -> Result<sim::Truth> {
     if dir.exists()
         && std::fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_owned(), source })?.next().is_some()
     {
         return Err(Error::NotEmpty(dir.to_owned()));
     }
-    let demo = sim::simulate(config).map_err(|e| Error::Internal(format!("simulating the demo: {e}")))?;
+    let mut demo = sim::simulate(config).map_err(|e| Error::Internal(format!("simulating the demo: {e}")))?;
+    let monitor_section = match measures {
+        Some(seed) => {
+            // Checked now, so that a wrong folder fails before anything is written.
+            crate::monitor::read_seed(seed)?;
+            let seed = std::path::absolute(seed).map_err(|source| Error::Io { path: seed.to_owned(), source })?;
+            let seed = toml::Value::String(seed.display().to_string());
+            format!(
+                "\n# States' measures (palermo monitor): a seed-measures folder, read in place.\n[monitor]\ndata = {seed}\n"
+            )
+        }
+        None => {
+            for (relative, text) in ::monitor::demo::demo_files(config.seed) {
+                demo.files.insert(relative, text.into_bytes());
+            }
+            format!(
+                "\n# States' measures (palermo monitor): a fictional regional review of {round1} (a seed folder)\n\
+                 # and the States' replies of 2024 (questionnaires). Fictional States, codes XAA-XZZ.\n\
+                 [monitor]\ndata = \"{}\"\nreplies = \"{}\"\n",
+                ::monitor::demo::DEMO_SEED_DIR,
+                ::monitor::demo::DEMO_REPLIES_DIR,
+                round1 = 2022
+            )
+        }
+    };
+    if let Some(settings) = demo.files.get_mut(crate::settings::SETTINGS_FILE) {
+        settings.extend_from_slice(monitor_section.as_bytes());
+    }
     for (relative, bytes) in &demo.files {
         let path = dir.join(relative);
         if let Some(parent) = path.parent() {

@@ -18,8 +18,12 @@ pub async fn render(
     linkage: Option<&Linkage>,
     estimate: Option<&mse::EstimateReport>,
     path: &[(String, f64, f64, f64)],
+    monitoring: Option<&::monitor::CompiledReport>,
 ) -> Result<String> {
     let mut report = build(observatory, statistics);
+    if let Some(compiled) = monitoring {
+        report.sections.push(monitoring_section(compiled));
+    }
     if let Some(linkage) = linkage {
         // After "Flows", before the criminal-justice section.
         let at = report.sections.iter().position(|s| s.id == "justice").unwrap_or(report.sections.len());
@@ -383,5 +387,246 @@ fn linkage_section(
             "Multiple Systems Estimation assumes a closed population over the period, that linkage found who is on which list, and that the selected log-linear model captures how the lists depend on each other. Heterogeneity that no model term captures biases the estimate, usually downwards; treat it as an order of magnitude with its interval, not as a count.".to_owned(),
         ]));
     }
+    section
+}
+
+/// Short theme names for chart axes (the subsections of the compiled text).
+fn theme_label(theme: ::monitor::Theme) -> String {
+    use ::monitor::Theme::*;
+    let name = match theme {
+        Instruments => "Instruments",
+        LegislationJustice => "Law and justice",
+        PlansCoordination => "Plans",
+        Cooperation => "Cooperation",
+        Prevention => "Prevention",
+        BusinessMedia => "Business, media",
+        VictimSupport => "Victim support",
+        DataResearch => "Data",
+    };
+    format!("{}. {name}", theme.letter())
+}
+
+fn percent_text(p: f64) -> String {
+    format!("{p:.0}%")
+}
+
+/// The monitoring section: what States report on their measures against trafficking, scored
+/// against the indicators, with gaps, ratifications, the change since the previous round and
+/// the compiled text in the style of the Secretary-General's reports. Public facts about
+/// States, not about persons: no disclosure control is needed.
+fn monitoring_section(compiled: &::monitor::CompiledReport) -> Section {
+    use ::monitor::{Iso3, Mention, Status, countries};
+    let year = Some(compiled.year);
+    let name = |iso3: Iso3| countries().get(iso3).map_or(iso3.to_string(), |c| c.display_name(year, Mention::Bare));
+    let round_title = compiled.json["round"]["title"].as_str().unwrap_or("").to_owned();
+    let measures = compiled.json["measures"].as_object();
+    let n_facts: usize = compiled.json["states"]
+        .as_object()
+        .map(|states| states.values().filter_map(|s| s["measures"].as_object()).map(|m| m.len()).sum())
+        .unwrap_or(0);
+    let mut scored: Vec<Iso3> = compiled.scores.states.keys().copied().collect();
+    ::monitor::style::sort_un(&mut scored, year);
+    let mean = if scored.is_empty() {
+        0.0
+    } else {
+        compiled.scores.states.values().map(|s| s.total.percent).sum::<f64>() / scored.len() as f64
+    };
+
+    let mut section = Section::new(
+        "monitoring",
+        "Measures reported by States",
+        format!(
+            "{round_title}: the measures States reported against trafficking in persons, scored against the indicators \
+             \"{}\" (every point traceable with palermo monitor explain STATE). Round {}.",
+            compiled.scores.indicator_set, compiled.round
+        ),
+    );
+    section.push(Block::Figures(vec![
+        Figure::new("Reporting States", scored.len().to_string(), format!("round {}", compiled.round)),
+        Figure::new("Measures reported", format_count(n_facts as u64), "State × measure facts"),
+        Figure::new(
+            "Measure codes",
+            measures.map_or(0, |m| m.values().filter(|v| v["count"].as_u64().unwrap_or(0) > 0).count()).to_string(),
+            "of the vocabulary, reported by at least one State",
+        ),
+        Figure::new("Mean score", percent_text(mean), "of the points the indicators can give"),
+    ]));
+
+    // States × measures, coloured by status (the monitor's own Vega-Lite specification).
+    let mut matrix = compiled.matrix_vega_lite.clone();
+    if let Some(spec) = matrix.as_object_mut() {
+        spec.remove("title");
+        spec.insert("width".into(), json!("container"));
+    }
+    let mut by_state: std::collections::BTreeMap<Iso3, [u64; 3]> = Default::default();
+    if let Some(states) = compiled.json["states"].as_object() {
+        for (code, state) in states {
+            let Some(iso3) = Iso3::parse(code) else { continue };
+            let counts = by_state.entry(iso3).or_default();
+            for status in state["measures"].as_object().into_iter().flat_map(|m| m.values()) {
+                match status.as_str().and_then(Status::parse) {
+                    Some(Status::Party | Status::InPlace) => counts[0] += 1,
+                    Some(Status::PreparingSignature | Status::Planned | Status::RecognizedNeed) => counts[2] += 1,
+                    Some(Status::NotParty | Status::NotInPlace) | None => {}
+                    Some(_) => counts[1] += 1,
+                }
+            }
+        }
+    }
+    let mut matrix_states: Vec<Iso3> = by_state.keys().copied().collect();
+    ::monitor::style::sort_un(&mut matrix_states, year);
+    let matrix_table = Table::new(
+        "Measures per State, by status",
+        "",
+        vec!["State".into(), "In place or party".into(), "Under way".into(), "Planned or intended".into()],
+        matrix_states
+            .iter()
+            .map(|s| {
+                let c = by_state.get(s).copied().unwrap_or_default();
+                vec![name(*s), c[0].to_string(), c[1].to_string(), c[2].to_string()]
+            })
+            .collect(),
+        vec![1, 2, 3],
+    );
+    section.push(
+        Chart::new(
+            "States × measures",
+            "Each cell is a measure a State reported: dark green in place or party; light green in preparation, \
+             signed or drafting; yellow planned or intended. An empty cell means nothing was reported.",
+            matrix,
+        )
+        .with_fallback(matrix_table)
+        .with_height((matrix_states.len().max(1) * 18) as u32),
+    );
+
+    // Scores per State and theme, and in total.
+    let themes: Vec<::monitor::Theme> = ::monitor::Theme::ALL
+        .into_iter()
+        .filter(|t| compiled.scores.states.values().any(|s| s.by_theme.contains_key(t)))
+        .collect();
+    let mut theme_rows = Vec::new();
+    let mut total_rows = Vec::new();
+    for state in &scored {
+        let Some(s) = compiled.scores.states.get(state) else { continue };
+        for t in &themes {
+            if let Some(sub) = s.by_theme.get(t) {
+                theme_rows.push(json!({"State": name(*state), "Theme": theme_label(*t), "Score (%)": sub.percent}));
+            }
+        }
+        total_rows.push(json!({"State": name(*state), "Score (%)": s.total.percent}));
+    }
+    total_rows.sort_by(|a, b| {
+        b["Score (%)"].as_f64().partial_cmp(&a["Score (%)"].as_f64()).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    section.push(
+        Chart::heatmap("Indicator score by State and theme (%)", theme_rows, "Theme", "State", "Score (%)")
+            .with_caption(
+                "Share of the points each theme's indicators can give that the State's reported measures earn.",
+            ),
+    );
+    section.push(
+        Chart::ranked_bar("Indicator score by State (%)", total_rows, "State", "Score (%)")
+            .with_caption("All indicators together; a State's score counts only what it reported."),
+    );
+
+    // What the replies show, and what is missing.
+    let statements: Vec<String> = compiled.gaps.statements.iter().map(|s| s.text.clone()).collect();
+    if !statements.is_empty() {
+        section.push(Block::Paragraph("What the replies show, indicator by indicator:".into()));
+        section.push(Block::Notes(statements));
+    }
+
+    // Ratification table.
+    let instruments: Vec<::monitor::Instrument> = ::monitor::Instrument::ALL
+        .into_iter()
+        .filter(|i| compiled.treaties.iter().any(|t| t.instrument == *i))
+        .collect();
+    if !instruments.is_empty() {
+        let mut states: Vec<Iso3> = compiled.treaties.iter().map(|t| t.state).collect();
+        states.sort();
+        states.dedup();
+        ::monitor::style::sort_un(&mut states, year);
+        let mut columns = vec!["State".to_owned()];
+        columns.extend(instruments.iter().map(|i| i.short_name().to_owned()));
+        let rows = states
+            .iter()
+            .map(|s| {
+                let mut row = vec![name(*s)];
+                for i in &instruments {
+                    let cell = compiled.treaties.iter().find(|t| t.state == *s && t.instrument == *i);
+                    row.push(cell.map_or(String::new(), |t| t.status.words().to_owned()));
+                }
+                row
+            })
+            .collect();
+        section.push(Table::new(
+            "Status of international instruments (an empty cell: nothing reported, not \"not party\")",
+            "",
+            columns,
+            rows,
+            vec![],
+        ));
+    }
+
+    // What changed since the previous round.
+    if let Some(changes) = &compiled.changes {
+        let list = |states: &[Iso3]| {
+            if states.is_empty() {
+                "none".to_owned()
+            } else {
+                states.iter().map(|s| name(*s)).collect::<Vec<_>>().join(", ")
+            }
+        };
+        section.push(Block::Paragraph(format!(
+            "Changes since round {}: new respondents: {}; replied in round {} but not in round {}: {}.",
+            changes.from,
+            list(&changes.new_respondents),
+            changes.from,
+            changes.to,
+            list(&changes.no_longer_replying)
+        )));
+        let pct = |s: &Option<::monitor::Subtotal>| s.as_ref().map_or("–".to_owned(), |x| percent_text(x.percent));
+        let rows = changes
+            .states
+            .iter()
+            .filter(|s| s.to.is_some())
+            .map(|st| {
+                let codes = |pred: &dyn Fn(&::monitor::indicators::MeasureChange) -> bool| {
+                    st.measures.iter().filter(|m| pred(m)).map(|m| m.measure.as_str()).collect::<Vec<_>>().join(", ")
+                };
+                vec![
+                    name(st.state),
+                    pct(&st.from),
+                    pct(&st.to),
+                    codes(&|m| m.from.is_none()),
+                    codes(&|m| m.from.is_some() && m.to.is_some()),
+                    codes(&|m| m.to.is_none()),
+                ]
+            })
+            .collect();
+        section.push(Table::new(
+            format!("What changed between rounds {} and {}", changes.from, changes.to),
+            "",
+            vec![
+                "State".into(),
+                format!("Score {}", changes.from),
+                format!("Score {}", changes.to),
+                "Measures added".into(),
+                "Status changed".into(),
+                "No longer reported".into(),
+            ],
+            rows,
+            vec![1, 2],
+        ));
+    }
+
+    // The compiled text, in the style of the Secretary-General's reports (trusted HTML from the
+    // monitor engine, which escapes every text it writes).
+    // The default title is a constant of the engine, with nothing to escape.
+    section.push(Block::Html(format!(
+        "<div class=\"un-text\" id=\"monitoring-text\">\n<h3>Compiled text: {}</h3>\n{}</div>",
+        ::monitor::ReportOptions::default().title,
+        compiled.text_html
+    )));
     section
 }

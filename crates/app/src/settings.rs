@@ -22,6 +22,8 @@ pub struct Settings {
     pub disclosure: DisclosureSettings,
     /// Linkage in encoded space, needed when some source sends encodings instead of names.
     pub encoding: Option<EncodingSettings>,
+    /// Monitoring of States' measures (`palermo monitor`), imported by `palermo run`.
+    pub monitor: Option<MonitorSettings>,
 }
 
 /// `[encoding]`: how the hub's linkage unit encodes the named sources so that they can be
@@ -42,6 +44,16 @@ pub struct EncodingSettings {
 
 fn default_dice_threshold() -> f64 {
     0.8
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSettings {
+    /// A seed-measures folder (`measures.csv`, `vocabulary.csv`, `states.csv`, optional
+    /// `round.toml`), relative to the observatory folder or absolute.
+    pub data: PathBuf,
+    /// A folder of States' replies (`.yaml`, `.yml`, `.json`), imported in file-name order.
+    pub replies: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,6 +188,10 @@ min_cell = 5               # published counts from 1 to min_cell - 1 are suppres
 # schema = "encoding/schema.json"    # the clkhash v3 linkage schema the agencies encode with
 # secret_file = "encoding/secret.txt"  # the agencies' shared secret; whoever runs the linkage holds it
 # threshold = 0.8          # Dice similarity at or above which two encodings are one person
+
+# [monitor]                # States' measures, scored and compiled into the report by `palermo run`
+# data = "monitoring/seed" # a seed-measures folder (measures.csv, vocabulary.csv, states.csv, round.toml)
+# replies = "monitoring/replies"  # optional: a folder of questionnaires (YAML/JSON) of later rounds
 "#
     )
 }

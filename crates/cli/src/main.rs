@@ -39,6 +39,10 @@ pub enum Format {
     Csv,
     Json,
     Markdown,
+    /// A document (`palermo monitor report -o FILE`).
+    Html,
+    /// A document printed with headless Chromium (`palermo monitor report -o FILE.pdf`).
+    Pdf,
 }
 
 /// What a command's outcome means for the exit status.

@@ -23,6 +23,11 @@ impl Table {
     /// Renders as aligned text, CSV, Markdown, or JSON (an array of objects).
     pub fn render(&self, format: Format) -> anyhow::Result<String> {
         Ok(match format {
+            Format::Html | Format::Pdf => {
+                anyhow::bail!(
+                    "--format html and pdf make documents (`palermo monitor report --format pdf -o FILE.pdf`); here use table, csv, json or markdown"
+                )
+            }
             Format::Table => {
                 let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
                 for row in &self.rows {

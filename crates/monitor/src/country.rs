@@ -143,6 +143,12 @@ impl Country {
         if article && mention != Mention::Bare { format!("the {name}") } else { name.to_owned() }
     }
 
+    /// Whether the State is one of the demo's fictional States (codes `XAA`–`XZZ`, which ISO
+    /// 3166 reserves for users and never assigns to a country).
+    pub fn is_fictional(&self) -> bool {
+        self.iso3.as_str().starts_with('X')
+    }
+
     /// Whether the long form differs from the running form (so a first mention matters).
     pub fn has_long_form(&self, year: Option<i32>) -> bool {
         self.long_name.is_some() && self.name_in(year).2
@@ -272,8 +278,8 @@ pub fn countries() -> &'static Countries {
     TABLE.get_or_init(|| {
         // The table is compiled into the crate and checked by a unit test, so a failure here
         // is a build defect, not an input error.
-        Countries::parse(include_str!("data/countries.csv"))
-            .unwrap_or_else(|err| panic!("built-in country table: {err}"))
+        let text = format!("{}{}", include_str!("data/countries.csv"), include_str!("data/fictional.csv"));
+        Countries::parse(&text).unwrap_or_else(|err| panic!("built-in country table: {err}"))
     })
 }
 
@@ -292,7 +298,18 @@ mod tests {
     #[test]
     fn table_has_every_member_state() {
         assert_eq!(countries().all().iter().filter(|c| c.un_member).count(), 193);
-        assert_eq!(countries().all().len(), 249);
+        assert_eq!(countries().all().iter().filter(|c| !c.is_fictional()).count(), 249);
+    }
+
+    #[test]
+    fn fictional_states_for_the_demo() {
+        let fictional: Vec<&Country> = countries().all().iter().filter(|c| c.is_fictional()).collect();
+        assert!(fictional.len() >= 8);
+        assert!(fictional.iter().all(|c| !c.un_member && c.m49.is_none()));
+        assert_eq!(countries().lookup("Demoland").map(|i| i.to_string()).as_deref(), Some("XDL"));
+        let fenwick = country("XFE");
+        assert_eq!(fenwick.display_name(None, Mention::RunningLong), "the Federated States of the Fenwick Islands");
+        assert_eq!(fenwick.display_name(None, Mention::Bare), "Fenwick Islands");
     }
 
     #[test]

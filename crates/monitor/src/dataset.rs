@@ -198,24 +198,34 @@ pub struct SeedFiles<'a> {
     pub un_entities_csv: Option<&'a str>,
 }
 
-/// Describes the round that a seed folder records.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Describes the round that a seed folder records: written in the folder's optional
+/// `round.toml` (same field names; `as_at` as a quoted "YYYY-MM-DD"), else
+/// [`SeedRound::sg_report_2008`].
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SeedRound {
     /// Round id.
     pub id: String,
     /// Title.
     pub title: String,
     /// Mandate.
+    #[serde(default)]
     pub requested_by: Option<String>,
     /// Source document (used as evidence document of every fact).
     pub source_document: String,
     /// Replies counted up to.
+    #[serde(default)]
     pub as_at: Option<Date>,
     /// Naming year.
     pub year: i32,
 }
 
 impl SeedRound {
+    /// Reads a seed folder's `round.toml`.
+    pub fn parse_toml(text: &str) -> Result<SeedRound> {
+        toml::from_str(text).map_err(|err| Error::RoundToml { reason: err.to_string() })
+    }
+
     /// The round recorded by `shared/data/seed-measures`: the Secretary-General's 2008 report
     /// on trafficking in women and girls (its README gives these facts).
     pub fn sg_report_2008() -> SeedRound {
@@ -560,6 +570,32 @@ impl Dataset {
             sort_un(&mut states, Some(round.year));
         }
         states
+    }
+
+    /// The States of `measure` in `round` (of one status, or all) grouped by their evidence
+    /// quote: States that share a quote were reported together ("The Czech Republic and Norway
+    /// conducted similar campaigns"). Groups come in order of their first State in the
+    /// requested list order; the States of a group are in that order too.
+    pub fn evidence_groups(
+        &self,
+        round: &Round,
+        measure: &str,
+        status: Option<Status>,
+        order: ListOrder,
+    ) -> Vec<(Option<String>, Vec<Iso3>)> {
+        let mut groups: Vec<(Option<String>, Vec<Iso3>)> = Vec::new();
+        for state in self.states_with(round, measure, status, order) {
+            let quote = self
+                .facts_in(&round.id)
+                .filter(|f| f.measure == measure && f.state == state && status.is_none_or(|s| f.status == s))
+                .min_by_key(|f| f.seq)
+                .and_then(|f| f.evidence.quote.clone());
+            match groups.iter_mut().find(|(q, _)| *q == quote) {
+                Some((_, states)) => states.push(state),
+                None => groups.push((quote, vec![state])),
+            }
+        }
+        groups
     }
 
     /// The statuses present for `measure` in `round`, in order of first appearance.

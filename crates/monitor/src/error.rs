@@ -46,6 +46,12 @@ pub enum Error {
         reason: String,
     },
     /// The indicator definitions (TOML) could not be parsed.
+    /// `round.toml` of a seed folder is malformed.
+    #[error("round.toml: {reason}")]
+    RoundToml {
+        /// Parser message.
+        reason: String,
+    },
     #[error("indicator definitions: malformed TOML")]
     IndicatorsToml {
         #[source]

@@ -148,6 +148,28 @@ impl Indicators {
         Ok(())
     }
 
+    /// The indicators a vocabulary can score: measure codes it lacks are dropped, and so are
+    /// indicators left with none (a smaller questionnaire, such as the demo's, asks about fewer
+    /// measures). Unchanged when the vocabulary has every code; otherwise the set's name says
+    /// how many indicators remain, so every score printed names what it was computed on.
+    pub fn restricted_to(&self, vocabulary: &Vocabulary) -> Indicators {
+        let mut out = self.clone();
+        for ind in &mut out.indicators {
+            ind.measures.retain(|m| vocabulary.get(m).is_some());
+            ind.measure_factor.retain(|m, _| vocabulary.get(m).is_some());
+        }
+        out.indicators.retain(|i| !i.measures.is_empty());
+        if out != *self {
+            out.name = format!(
+                "{} ({} of {} indicators, those the vocabulary's measures can meet)",
+                self.name,
+                out.indicators.len(),
+                self.indicators.len()
+            );
+        }
+        out
+    }
+
     /// An indicator by id.
     pub fn get(&self, id: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.id == id)

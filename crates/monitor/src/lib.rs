@@ -72,6 +72,7 @@
 
 pub mod country;
 pub mod dataset;
+pub mod demo;
 pub mod error;
 pub mod gaps;
 pub mod indicators;

@@ -15,7 +15,7 @@ use crate::dataset::{Dataset, ListOrder, Round, TreatyStatus};
 use crate::error::{Error, Result};
 use crate::gaps::{GapAnalysis, gaps_from_scores};
 use crate::indicators::{Indicators, RoundComparison, Scores, compare_rounds, score};
-use crate::style::{Namer, capitalize, sort_un, un_number};
+use crate::style::{Namer, capitalize, find_state_list, sort_un, un_number};
 use crate::vocab::{Instrument, MeasureDef, Status, Theme};
 
 /// The sentence frames shipped with the crate (`src/data/phrasing.toml`).
@@ -84,6 +84,19 @@ pub struct CompiledReport {
     pub json: Value,
     /// Vega-Lite (v5) specification of the States × measures heatmap, data inline.
     pub matrix_vega_lite: Value,
+    /// The numbered paragraphs and their footnotes alone, as an HTML fragment (no page, no
+    /// style) for embedding in another page.
+    pub text_html: String,
+    /// The indicator scores of the round.
+    pub scores: Scores,
+    /// The gap analysis of the round.
+    pub gaps: GapAnalysis,
+    /// What changed since the previous round, when there is one.
+    pub changes: Option<RoundComparison>,
+    /// Each State's status on each instrument (the ratification table).
+    pub treaties: Vec<TreatyStatus>,
+    /// The year whose country names the round uses.
+    pub year: i32,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +105,7 @@ struct PhrasingFile {
     measure: BTreeMap<String, String>,
 }
 
+#[derive(Clone)]
 enum Token {
     Text(String),
     Slot { name: String, arg: Option<String> },
@@ -110,7 +124,7 @@ fn tokenize(frame: &str) -> std::result::Result<Vec<Token>, String> {
             Some((n, a)) => (n.to_owned(), Some(a.to_owned())),
             None => (inner.to_owned(), None),
         };
-        if !matches!(name.as_str(), "states" | "count" | "Count" | "is" | "are" | "has" | "was" | "noun") {
+        if !matches!(name.as_str(), "states" | "clauses" | "count" | "Count" | "is" | "are" | "has" | "was" | "noun") {
             return Err(format!("unknown placeholder `{{{inner}}}` in `{frame}`"));
         }
         if let Some(a) = &arg
@@ -127,10 +141,15 @@ fn tokenize(frame: &str) -> std::result::Result<Vec<Token>, String> {
     Ok(tokens)
 }
 
-/// The States of one measure, overall and per status, in list order.
+/// States that share an evidence quote, in list order: (quote, States).
+type EvidenceGroups = Vec<(Option<String>, Vec<Iso3>)>;
+
+/// The States of one measure, overall and per status, in list order, and the same split
+/// further by evidence quote.
 struct Groups {
     all: Vec<Iso3>,
     by_status: Vec<(Status, Vec<Iso3>)>,
+    clauses: Vec<(Option<Status>, EvidenceGroups)>,
 }
 
 impl Groups {
@@ -143,11 +162,62 @@ impl Groups {
             }
         }
     }
+
+    fn clauses(&self, status: Option<&str>) -> &[(Option<String>, Vec<Iso3>)] {
+        let status = status.and_then(Status::parse);
+        self.clauses.iter().find(|(s, _)| *s == status).map_or(&[], |(_, g)| g.as_slice())
+    }
+}
+
+/// One sentence per group of States that share an evidence quote: the quote itself, with its
+/// list of States rewritten in list order and UN style ("The Czech Republic and Norway
+/// conducted similar campaigns"); a quote that does not name its States as one list reads
+/// "States: “quote”", and States without a quote are listed. Sentences are joined by ". "
+/// without a final full stop (the frame supplies it).
+fn write_clauses(groups: &[(Option<String>, Vec<Iso3>)], namer: &mut Namer, sentence_start: bool) -> String {
+    let mut sentences = Vec::new();
+    for (i, (quote, states)) in groups.iter().enumerate() {
+        let quote = quote.as_deref().map(|q| q.trim().trim_end_matches('.'));
+        let sentence = match quote.and_then(|q| find_state_list(q, states, namer.year()).map(|span| (q, span))) {
+            Some((q, (start, end))) => {
+                let mention = if q[..start].ends_with('(') { Mention::Bare } else { Mention::Running };
+                format!("{}{}{}", &q[..start], namer.list(states, mention), &q[end..])
+            }
+            None => {
+                let list = namer.list(states, Mention::Running);
+                match quote {
+                    Some(q) if !q.is_empty() => format!("{list}: “{q}”"),
+                    _ => list,
+                }
+            }
+        };
+        sentences.push(if sentence_start || i > 0 { capitalize(&sentence) } else { sentence });
+    }
+    sentences.join(". ")
 }
 
 /// Writes one measure's sentence(s) from its frame, or from the fallback when the frame
 /// refers to a status nobody has.
 fn write_measure(frame: Option<&[Token]>, def: &MeasureDef, groups: &Groups, namer: &mut Namer) -> String {
+    // A frame that names no status speaks of the measure as done; when the States report it
+    // with several statuses, the frame takes those that have it in place (or are party) and the
+    // other statuses get their own sentence below, so nothing under way reads as done.
+    if let Some(tokens) = frame
+        && groups.by_status.len() > 1
+        && tokens.iter().all(|t| !matches!(t, Token::Slot { arg: Some(_), .. }))
+        && let Some((done, _)) = groups.by_status.iter().find(|(s, _)| matches!(s, Status::Party | Status::InPlace))
+    {
+        let narrowed: Vec<Token> = tokens
+            .iter()
+            .map(|t| match t {
+                Token::Slot { name, arg: None } => {
+                    Token::Slot { name: name.clone(), arg: Some(done.code().to_owned()) }
+                }
+                other => other.clone(),
+            })
+            .collect();
+        return write_measure(Some(&narrowed), def, groups, namer);
+    }
     if let Some(tokens) = frame {
         let feasible = tokens.iter().all(|t| match t {
             Token::Slot { arg, .. } => groups.get(arg.as_deref()).is_some_and(|g| !g.is_empty()),
@@ -166,12 +236,13 @@ fn write_measure(frame: Option<&[Token]>, def: &MeasureDef, groups: &Groups, nam
                             Some(s) => {
                                 covered.insert(s);
                             }
-                            None if name == "states" => covers_all = true,
+                            None if name == "states" || name == "clauses" => covers_all = true,
                             None => {}
                         }
                         let sentence_start = out.trim_end().is_empty() || out.trim_end().ends_with('.');
                         let one = states.len() == 1;
                         let piece = match name.as_str() {
+                            "clauses" => write_clauses(groups.clauses(arg.as_deref()), namer, sentence_start),
                             "states" => {
                                 let mention = if out.ends_with('(') { Mention::Bare } else { Mention::Running };
                                 let list = namer.list(states, mention);
@@ -315,7 +386,12 @@ fn build_paragraphs(
                     .into_iter()
                     .map(|s| (s, dataset.states_with(round, &def.code, Some(s), options.order)))
                     .collect();
-                let groups = Groups { all, by_status };
+                let mut clauses = vec![(None, dataset.evidence_groups(round, &def.code, None, options.order))];
+                for status in dataset.statuses_of(round, &def.code) {
+                    clauses
+                        .push((Some(status), dataset.evidence_groups(round, &def.code, Some(status), options.order)));
+                }
+                let groups = Groups { all, by_status, clauses };
                 sentences.push(write_measure(frames.get(&def.code).map(Vec::as_slice), def, &groups, &mut namer));
             }
             paragraphs.push(ReportParagraph {
@@ -408,6 +484,7 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
     let json = write_json(dataset, round, options, &paragraphs, &scores, &gaps, &treaties)?;
     let matrix_vega_lite = vega_lite(dataset, round, &name);
     let (mut markdown, mut html, mut json) = (markdown, html, json);
+    let mut changes = None;
     if let Some(previous) = dataset.previous_round(&round.id) {
         let comparison = compare_rounds(dataset, indicators, &previous.id, &round.id)?;
         let (md, table) = changes_section(&comparison, &name);
@@ -415,8 +492,23 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
         let body = format!("<h2>Annex IV. Changes since round {}</h2>\n{}", html_escape(&comparison.from), table);
         html = html.replacen("</body>", &format!("{body}</body>"), 1);
         json["changes"] = serde_json::to_value(&comparison).map_err(|source| Error::Json { source })?;
+        changes = Some(comparison);
     }
-    Ok(CompiledReport { round: round.id.clone(), paragraphs, markdown, html, json, matrix_vega_lite })
+    let text_html = paragraphs_html(&paragraphs);
+    Ok(CompiledReport {
+        round: round.id.clone(),
+        paragraphs,
+        markdown,
+        html,
+        json,
+        matrix_vega_lite,
+        text_html,
+        scores,
+        gaps,
+        changes,
+        treaties,
+        year: round.year,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -528,27 +620,10 @@ th.m{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-w
 td.full{background:#1a7f37;color:#fff}td.part{background:#8fd19e}td.intent{background:#fff3b0}td.none{background:#f2b8b5}\
 .legend span{display:inline-block;padding:0 .5em;margin-right:.5em}";
 
-#[allow(clippy::too_many_arguments)]
-fn write_html(
-    round: &Round,
-    options: &ReportOptions,
-    paragraphs: &[ReportParagraph],
-    states: &[Iso3],
-    cells: &BTreeMap<(Iso3, String), Status>,
-    measures: &[&MeasureDef],
-    treaties: &[TreatyStatus],
-    scores: &Scores,
-    gaps: &GapAnalysis,
-    name: &dyn Fn(Iso3) -> String,
-) -> String {
+/// The numbered paragraphs and footnotes as an HTML fragment.
+fn paragraphs_html(paragraphs: &[ReportParagraph]) -> String {
     let e = html_escape;
     let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
-        e(&format!("{} — {}", options.title, round.title))
-    );
-    let _ = writeln!(h, "<h2>{}</h2>", e(&options.title));
     let mut footnotes = Vec::new();
     for p in paragraphs {
         if let Some(head) = &p.heading {
@@ -571,6 +646,32 @@ fn write_html(
                 writeln!(h, "<p class=\"note\" id=\"fn{n}\"><sup><a href=\"#ref{n}\">{n}</a></sup> {}</p>", e(note));
         }
     }
+
+    h
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_html(
+    round: &Round,
+    options: &ReportOptions,
+    paragraphs: &[ReportParagraph],
+    states: &[Iso3],
+    cells: &BTreeMap<(Iso3, String), Status>,
+    measures: &[&MeasureDef],
+    treaties: &[TreatyStatus],
+    scores: &Scores,
+    gaps: &GapAnalysis,
+    name: &dyn Fn(Iso3) -> String,
+) -> String {
+    let e = html_escape;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        e(&format!("{} — {}", options.title, round.title))
+    );
+    let _ = writeln!(h, "<h2>{}</h2>", e(&options.title));
+    h.push_str(&paragraphs_html(paragraphs));
 
     h.push_str(
         "<h2>Annex I. Status of international instruments</h2>\n<div class=\"scroll\"><table>\n<tr><th>State</th>",

@@ -142,6 +142,58 @@ impl Namer {
     }
 }
 
+/// Where `text` names exactly the given States as one list ("The Czech Republic and Norway",
+/// "Luxembourg's"): the byte span of that list. Every spelling a UN text may use counts (the
+/// name of `year` and today's, bare or with article, long form, capitalised). `None` when no
+/// run of names joined by ", " and " and " names exactly these States (a State missing, or
+/// another State in the same run).
+pub fn find_state_list(text: &str, states: &[Iso3], year: Option<i32>) -> Option<(usize, usize)> {
+    let mut spellings: Vec<(String, Iso3)> = Vec::new();
+    for country in countries().all() {
+        for y in [year, None] {
+            for mention in [Mention::Bare, Mention::Running, Mention::RunningLong] {
+                let name = country.display_name(y, mention);
+                spellings.push((capitalize(&name), country.iso3));
+                spellings.push((name, country.iso3));
+            }
+        }
+    }
+    spellings.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+    let word_edge = |at: usize, before: bool| {
+        let c = if before { text[..at].chars().next_back() } else { text[at..].chars().next() };
+        c.is_none_or(|c| !c.is_alphanumeric())
+    };
+    let mut hits: Vec<(usize, usize, Iso3)> = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let hit = spellings.iter().find(|(name, _)| {
+            text[pos..].starts_with(name.as_str()) && word_edge(pos, true) && word_edge(pos + name.len(), false)
+        });
+        match hit {
+            Some((name, iso3)) => {
+                hits.push((pos, pos + name.len(), *iso3));
+                pos += name.len();
+            }
+            None => pos += text[pos..].chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    let wanted: BTreeSet<Iso3> = states.iter().copied().collect();
+    let mut i = 0;
+    while i < hits.len() {
+        let mut j = i;
+        while j + 1 < hits.len() && matches!(&text[hits[j].1..hits[j + 1].0], ", " | " and " | ", and ") {
+            j += 1;
+        }
+        let run = &hits[i..=j];
+        let named: BTreeSet<Iso3> = run.iter().map(|h| h.2).collect();
+        if named == wanted && run.len() == wanted.len() {
+            return Some((hits[i].0, hits[j].1));
+        }
+        i = j + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +212,19 @@ mod tests {
         let items: Vec<String> = ["Albania", "Argentina", "Australia"].iter().map(|s| s.to_string()).collect();
         assert_eq!(join_list(&items), "Albania, Argentina and Australia");
         assert_eq!(join_list(&items[..1]), "Albania");
+    }
+
+    #[test]
+    fn state_lists_in_text() {
+        let iso = |s: &str| Iso3::parse(s).expect("code");
+        let (cze, nor, lux) = (iso("CZE"), iso("NOR"), iso("LUX"));
+        let text = "The Czech Republic and Norway conducted similar campaigns";
+        assert_eq!(find_state_list(text, &[nor, cze], Some(2008)), Some((0, 29)));
+        assert_eq!(find_state_list(text, &[cze], Some(2008)), None, "Norway is in the same list");
+        assert_eq!(find_state_list(text, &[cze, lux], Some(2008)), None, "Luxembourg is not named");
+        assert_eq!(find_state_list("Luxembourg's plan", &[lux], Some(2008)), Some((0, 10)));
+        assert_eq!(find_state_list("Norway, with help, and the Czech Republic", &[cze, nor], None), None);
+        let donor = "Germany supported projects in Albania and Montenegro";
+        assert_eq!(find_state_list(donor, &[iso("MNE"), iso("ALB")], Some(2008)), Some((30, 52)));
     }
 }

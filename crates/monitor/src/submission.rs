@@ -307,9 +307,10 @@ fn parse_date(text: &str) -> Option<Date> {
     text.parse::<Date>().ok()
 }
 
-/// Member States, and the two observer States (Holy See, State of Palestine), can reply.
+/// Member States, and the two observer States (Holy See, State of Palestine), can reply; so
+/// can the demo's fictional States (codes `XAA`–`XZZ`).
 fn can_reply(iso3: Iso3) -> bool {
-    matches!(iso3.as_str(), "VAT" | "PSE") || countries().get(iso3).is_some_and(|c| c.un_member)
+    matches!(iso3.as_str(), "VAT" | "PSE") || countries().get(iso3).is_some_and(|c| c.un_member || c.is_fictional())
 }
 
 fn cut(text: &str) -> String {

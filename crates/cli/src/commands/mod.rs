@@ -24,7 +24,7 @@ pub enum Command {
     /// Write an example observatory from a simulation with a known truth.
     Demo(pipeline::DemoArgs),
     /// Rebuild everything the observatory publishes into DIR/out/.
-    Run,
+    Run(pipeline::RunArgs),
     /// Official statistics of the observatory.
     Stats(pipeline::StatsArgs),
     /// Validate a file against a mapping and change nothing.
@@ -60,7 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
         Command::Demo(args) => block_on(pipeline::demo(&ctx, args)),
-        Command::Run => block_on(pipeline::run(&ctx)),
+        Command::Run(args) => block_on(pipeline::run(&ctx, args)),
         Command::Stats(args) => block_on(pipeline::stats(&ctx, args)),
         Command::Check(args) => import::check(&ctx, args),
         Command::Import(args) => block_on(import::import(&ctx, args)),

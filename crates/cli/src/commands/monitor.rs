@@ -30,7 +30,7 @@ pub enum MonitorCommand {
         #[arg(long)]
         replace: bool,
     },
-    /// Compile the section "Measures reported by Member States" (JSON, Markdown, a table; HTML file).
+    /// Compile the section "Measures reported by Member States" (JSON, Markdown, a table, HTML or PDF).
     Report {
         /// Reporting round (default: the latest).
         #[arg(long)]
@@ -41,6 +41,10 @@ pub enum MonitorCommand {
         /// Also write the self-contained HTML report to this file.
         #[arg(long, value_name = "OUT.html")]
         html: Option<PathBuf>,
+        /// Write the report in --format to this file instead of the terminal (required for pdf,
+        /// which is printed from the HTML report by headless Chromium).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Print a blank questionnaire (YAML) for a State's reply, or its JSON Schema.
     Template {
@@ -96,9 +100,9 @@ async fn run_with_store(ctx: &Globals, command: MonitorCommand) -> anyhow::Resul
     let store = &observatory.store;
     let result = match command {
         MonitorCommand::Import { path, replace } => import(ctx.format, &observatory, &path, replace).await,
-        MonitorCommand::Report { round, region, html } => {
+        MonitorCommand::Report { round, region, html, output } => {
             let options = ReportOptions { round, region, ..ReportOptions::default() };
-            report(ctx.format, &observatory, &options, html.as_deref()).await
+            report(ctx.format, &observatory, &options, html.as_deref(), output.as_deref()).await
         }
         MonitorCommand::Template { round, .. } => {
             let text = app::monitor::template(store, &round.unwrap_or_else(this_year))
@@ -184,16 +188,34 @@ async fn report(
     observatory: &app::Observatory,
     options: &ReportOptions,
     html: Option<&Path>,
+    output: Option<&Path>,
 ) -> anyhow::Result<Status> {
+    if format == Format::Pdf && output.is_none() {
+        anyhow::bail!("--format pdf writes a file: give -o FILE.pdf");
+    }
     let report = app::monitor::report(&observatory.store, options).await?;
     if let Some(path) = html {
         std::fs::write(path, &report.html).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
-    match format {
-        Format::Json => print_json(&report.json)?,
-        Format::Markdown => print(&report.markdown)?,
-        Format::Table | Format::Csv => print(&measure_table(&report.json).render(format)?)?,
+    if let (Format::Pdf, Some(path)) = (format, output) {
+        app::monitor::write_pdf(&report, path)?;
+        eprintln!("wrote {}", path.display());
+        return Ok(Status::Ok);
+    }
+    let text = match format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&report.json)?),
+        Format::Markdown => report.markdown.clone(),
+        Format::Html | Format::Pdf => report.html.clone(),
+        Format::Table | Format::Csv => measure_table(&report.json).render(format)?,
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None if format == Format::Json => print_json(&report.json)?,
+        None => print(&text)?,
     }
     Ok(Status::Ok)
 }

@@ -24,11 +24,30 @@ pub struct DemoArgs {
     /// Also run the pipeline on the new folder (`palermo --dir PATH run`).
     #[arg(long)]
     pub run: bool,
+    /// Monitor a real seed-measures folder (e.g. the 2008 report's) instead of the demo's
+    /// fictional States: `palermo.toml` points at it; nothing is copied.
+    #[arg(long, value_name = "DIR")]
+    pub measures: Option<PathBuf>,
+    /// With --run: also print the report to out/report.pdf (needs headless Chromium).
+    #[arg(long, requires = "run")]
+    pub pdf: bool,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct RunArgs {
+    /// Report on this seed-measures folder instead of the [monitor] files of palermo.toml
+    /// (read in place, not stored).
+    #[arg(long, value_name = "DIR")]
+    pub measures: Option<PathBuf>,
+    /// Also print out/report.html to out/report.pdf with headless Chromium (PALERMO_CHROMIUM,
+    /// else chromium, chromium-browser or google-chrome on PATH).
+    #[arg(long)]
+    pub pdf: bool,
 }
 
 pub async fn demo(globals: &Globals, args: DemoArgs) -> anyhow::Result<Status> {
     let config = app::sim::SimConfig { size: args.size, seed: args.seed, ..app::sim::SimConfig::default() };
-    let truth = app::pipeline::write_demo(&args.path, &config)?;
+    let truth = app::pipeline::write_demo(&args.path, &config, args.measures.as_deref())?;
     println!(
         "wrote a simulated observatory to {}: {} hidden victims, {} seen by at least one of {} agencies (truth.json has the answers)",
         args.path.display(),
@@ -38,7 +57,7 @@ pub async fn demo(globals: &Globals, args: DemoArgs) -> anyhow::Result<Status> {
     );
     if args.run {
         let globals = Globals { dir: args.path.clone(), database: globals.database.clone(), format: globals.format };
-        run(&globals).await?;
+        run(&globals, RunArgs { measures: None, pdf: args.pdf }).await?;
         // The demo's files hold deliberately malformed rows: quarantining them is the expected
         // outcome, not a problem of the user's data.
         println!(
@@ -51,12 +70,13 @@ pub async fn demo(globals: &Globals, args: DemoArgs) -> anyhow::Result<Status> {
     Ok(Status::Ok)
 }
 
-pub async fn run(globals: &Globals) -> anyhow::Result<Status> {
+pub async fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<Status> {
     let started = Instant::now();
     let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
         .await
         .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
-    let summary = app::pipeline::run(&observatory, today(), &Bar::default()).await?;
+    let options = app::pipeline::RunOptions { measures: args.measures, pdf: args.pdf };
+    let summary = app::pipeline::run(&observatory, today(), &options, &Bar::default()).await?;
     observatory.store.close().await;
     if globals.format == Format::Json {
         print_json(&summary)?;

@@ -129,6 +129,15 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     );
     assert!((n_hat - n_true_lists).abs() / n_true_lists < 0.25, "{n_hat} vs {n_true_lists}");
 
+    // The demo's monitoring data: two rounds of fictional States, compared.
+    let monitoring: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("monitoring/report.json")).expect("monitoring")).expect("json");
+    assert_eq!(monitoring["round"]["id"], "2024");
+    assert_eq!(monitoring["changes"]["from"], "2022");
+    let respondents = monitoring["respondents"].as_array().expect("respondents");
+    assert!(respondents.iter().any(|s| s == "XDL"), "Demoland replies: {respondents:?}");
+    assert!(respondents.iter().all(|s| s.as_str().is_some_and(|s| s.starts_with('X'))), "fictional codes only");
+
     let before = read_tree(&out);
     let second = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
     assert!(text(&second.stdout).contains("already imported"), "{}", text(&second.stdout));
@@ -156,6 +165,19 @@ fn the_demo_report_draws_its_charts_in_chromium() {
     let html = std::fs::read_to_string(&page).expect("report");
     let n_charts = html.matches("<figure class=\"chart-figure\"").count();
     assert!(n_charts >= 6, "the report has {n_charts} charts");
+    // The monitoring section: heatmap, scores by theme and in total, gaps, ratifications, the
+    // change since the last round and the compiled text.
+    let at = html.find("<section class=\"section\" id=\"monitoring\"").expect("a monitoring section");
+    let section = &html[at..at + html[at..].find("</section>").expect("section end")];
+    for chart in ["States × measures", "Indicator score by State and theme (%)", "Indicator score by State (%)"] {
+        assert!(section.contains(chart), "monitoring chart {chart:?} missing");
+    }
+    assert_eq!(section.matches("<figure class=\"chart-figure\"").count(), 3);
+    assert!(section.contains("Status of international instruments"), "ratification table");
+    assert!(section.contains("What changed between rounds 2022 and 2024"), "changes");
+    assert!(section.contains("reporting States"), "gap statements");
+    assert!(section.contains("id=\"monitoring-text\"") && section.contains("id=\"p3\""), "compiled text");
+    assert!(section.contains("Demoland"), "Demoland is among the States");
 
     let run = |extra: &[String]| {
         let profile = tempfile::tempdir().expect("profile");
@@ -192,4 +214,117 @@ fn the_demo_report_draws_its_charts_in_chromium() {
     let png = std::fs::read(&shot).expect("screenshot");
     // A blank page compresses to a few kilobytes; a page of charts does not.
     assert!(png.len() > 50_000, "screenshot of {} bytes looks blank", png.len());
+}
+
+/// Finds a browser as `palermo` does: `PALERMO_CHROMIUM`, else chromium, chromium-browser or
+/// google-chrome on PATH. `None` (with the reason printed) when there is none outside CI.
+pub fn browser() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("PALERMO_CHROMIUM").filter(|p| !p.is_empty()) {
+        return Some(path.into());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()));
+    if found.is_none() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "no Chromium on PATH and CI=true");
+        eprintln!("skipping: no Chromium on PATH (run .ci/install-chromium.sh or set PALERMO_CHROMIUM)");
+    }
+    found
+}
+
+/// The number of pages a PDF declares (its page tree's largest `/Count`).
+fn pdf_pages(pdf: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Count ")
+        .filter_map(|(i, m)| {
+            let digits: String = text[i + m.len()..].chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// `palermo run --pdf` and `palermo monitor report --format pdf -o FILE` print with headless
+/// Chromium: each file is a PDF with pages; without a browser the error names what is missing.
+#[test]
+fn reports_print_to_pdf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = palermo(dir.path(), &["demo", "obs", "--size", "300"], &[]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+
+    // The run imports the demo's monitoring files into the store.
+    let run = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    // No browser: a clear error naming what is missing, and the variable to set.
+    let none = palermo(
+        dir.path(),
+        &["--dir", "obs", "--format", "pdf", "monitor", "report", "-o", "none.pdf"],
+        &[("PALERMO_CHROMIUM", ""), ("PATH", "/nonexistent")],
+    );
+    assert!(!none.status.success());
+    let message = text(&none.stderr);
+    assert!(message.contains("Chromium") && message.contains("PALERMO_CHROMIUM"), "{message}");
+    assert!(!dir.path().join("none.pdf").exists());
+
+    let Some(browser) = browser() else { return };
+    let env = [("PALERMO_CHROMIUM", browser.to_str().expect("UTF-8 path"))];
+    let report =
+        palermo(dir.path(), &["--dir", "obs", "--format", "pdf", "monitor", "report", "-o", "monitor.pdf"], &env);
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    let pdf = std::fs::read(dir.path().join("monitor.pdf")).expect("monitor.pdf");
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let pages = pdf_pages(&pdf);
+    eprintln!("monitor report: {} bytes, {pages} pages", pdf.len());
+    assert!(pages > 0, "the PDF declares no page");
+
+    let run = palermo(dir.path(), &["--dir", "obs", "run", "--pdf"], &env);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let pdf = std::fs::read(dir.path().join("obs/out/report.pdf")).expect("report.pdf");
+    assert!(pdf.starts_with(b"%PDF-") && pdf_pages(&pdf) > 1, "{} pages", pdf_pages(&pdf));
+}
+
+/// `palermo demo --measures` with the 2008 report's data (read in place): the run's report
+/// shows its 40 reporting States and, for every measure, the report's count of States.
+#[test]
+fn the_demo_with_the_2008_measures_shows_the_2008_counts() {
+    let seed = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/seed-measures"));
+    if !seed.join("expected_counts.json").is_file() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "seed-measures data missing and CI=true");
+        eprintln!("skipping: seed-measures data not found at {}", seed.display());
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seed_arg = seed.to_str().expect("UTF-8 path");
+    let demo = palermo(dir.path(), &["demo", "obs", "--size", "300", "--measures", seed_arg, "--run"], &[]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    // Read in place, never copied into the demo folder.
+    assert!(!dir.path().join("obs/monitoring").exists());
+    let settings = std::fs::read_to_string(dir.path().join("obs/palermo.toml")).expect("palermo.toml");
+    assert!(settings.contains("[monitor]") && settings.contains("seed-measures"), "{settings}");
+
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(seed.join("expected_counts.json")).expect("expected")).expect("json");
+    let out = dir.path().join("obs/out");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("monitoring/report.json")).expect("report.json")).expect("json");
+    assert_eq!(json["round"]["id"], "2008");
+    assert_eq!(json["respondents"].as_array().map(Vec::len), Some(40));
+    let expected = expected.as_object().expect("object");
+    for (code, want) in expected {
+        assert_eq!(json["measures"][code]["count"], want["count"], "{code}");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let at = html.find("id=\"monitoring\"").expect("monitoring section");
+    let section = &html[at..];
+    assert!(section.contains("<span class=\"card-value\">40</span><span class=\"card-label\">Reporting States</span>"));
+    assert!(section.contains("As at 6 June 2008, 40 Member States responded"), "the compiled text");
+    assert!(section.contains("The Czech Republic and Norway conducted similar campaigns"));
+    // `palermo run --measures` gives the same section from an observatory without [monitor].
+    let plain = palermo(dir.path(), &["demo", "plain", "--size", "300"], &[]);
+    assert!(plain.status.success());
+    let run = palermo(dir.path(), &["--dir", "plain", "run", "--measures", seed_arg], &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    let plain_html = std::fs::read_to_string(dir.path().join("plain/out/report.html")).expect("report.html");
+    assert!(plain_html.contains("As at 6 June 2008, 40 Member States responded"));
 }
