@@ -67,6 +67,31 @@ pub struct Linkage {
     pub assignments: Vec<(String, String, usize)>,
     /// How records were compared.
     pub mode: LinkMode,
+    /// Records of lists that carry no full name or document number (a hotline's initials and
+    /// birth year): they cannot be linked, so they are left out of the persons and the estimate,
+    /// and counted here, per source.
+    pub unlinkable: BTreeMap<String, u64>,
+}
+
+/// A full name part: at least two letters (not an initial such as `A.`).
+fn is_full_name(value: &str) -> bool {
+    known(value) && value.chars().filter(|c| c.is_alphabetic()).count() >= 2
+}
+
+/// The sources whose records can be linked: at least half of them carry a full given or family
+/// name, or a document number.
+fn linkable_sources(victims: &[&StoredPerson], identities: &[Identity]) -> std::collections::BTreeSet<String> {
+    let by_id: BTreeMap<i64, &Identity> = identities.iter().map(|i| (i.record_id, i)).collect();
+    let mut tally: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for r in victims {
+        let identified = by_id.get(&r.id).is_some_and(|i| {
+            is_full_name(&i.given_name) || is_full_name(&i.family_name) || known(&i.document_number)
+        });
+        let entry = tally.entry(&r.source).or_default();
+        entry.0 += u64::from(identified);
+        entry.1 += 1;
+    }
+    tally.into_iter().filter(|(_, (named, all))| 2 * named >= *all).map(|(source, _)| source.to_owned()).collect()
 }
 
 fn known(value: &str) -> bool {
@@ -112,6 +137,10 @@ pub fn link_records(
     identities: &[Identity],
     decisions: &[store::Decision],
 ) -> Result<Linkage> {
+    let linkable = linkable_sources(victims, identities);
+    let (victims, unlinked): (Vec<&StoredPerson>, Vec<&StoredPerson>) =
+        victims.iter().partition(|r| linkable.contains(&r.source));
+    let victims = victims.as_slice();
     let records = link_inputs(victims, identities);
     let settings = link_settings();
     let (constraints, decided_pairs) = constraints_of(victims, decisions);
@@ -130,6 +159,9 @@ pub fn link_records(
     linkage.review_decided = review_decided;
     linkage.decisions_applied = constraints.must_link.len() + constraints.cannot_link.len();
     linkage.review = review;
+    for r in unlinked {
+        *linkage.unlinkable.entry(r.source.clone()).or_default() += 1;
+    }
     Ok(linkage)
 }
 
@@ -193,6 +225,7 @@ pub(crate) fn assemble(victims: &[&StoredPerson], clusters: &[u32], mode: LinkMo
         review: Vec::new(),
         assignments,
         mode,
+        unlinkable: BTreeMap::new(),
     }
 }
 

@@ -303,6 +303,16 @@ fn linkage_section(
 ) -> Section {
     let n_records: u64 = linkage.records_by_source.values().sum();
     let n_persons = linkage.persons.len() as u64;
+    let unlinkable_note = |unlinkable: &std::collections::BTreeMap<String, u64>| {
+        if unlinkable.is_empty() {
+            return String::new();
+        }
+        let lists: Vec<String> = unlinkable.iter().map(|(s, n)| format!("{s} ({} records)", format_count(*n))).collect();
+        format!(
+            " The records of {} carry no full name or document number (initials and a birth year at most), so they cannot be linked to the other lists: they are counted as records in the table by source, but left out of the persons and of the estimate, which would otherwise count every such record as a person no other list saw.",
+            lists.join(", ")
+        )
+    };
     let lists: Vec<&String> = linkage.records_by_source.keys().collect();
     // Persons per list and pairwise overlaps, with small counts withheld.
     let mut cells: Vec<(String, String, u64)> = Vec::new();
@@ -328,7 +338,7 @@ fn linkage_section(
         "linkage",
         "Records, persons and the hidden number",
         format!(
-            "The agencies' {} records were linked into {} persons ({}); {} borderline pairs or unstable persons await review and {} were decided by a reviewer (`palermo review`).",
+            "The agencies' {} records were linked into {} persons ({}); {} borderline pairs or unstable persons await review and {} were decided by a reviewer (`palermo review`).{}",
             format_count(n_records),
             format_count(n_persons),
             match linkage.mode {
@@ -339,7 +349,8 @@ fn linkage_section(
                 ),
             },
             linkage.review_pairs,
-            linkage.review_decided
+            linkage.review_decided,
+            unlinkable_note(&linkage.unlinkable),
         ),
     )
     .with(Chart::heatmap("Persons on each pair of lists", overlap_rows, "List", "Also on list", "Persons"));

@@ -31,6 +31,11 @@ pub async fn run(globals: &Globals) -> anyhow::Result<Status> {
             linkage.review_pairs,
             linkage.review_decided
         ));
+        for (source, records) in &linkage.unlinkable {
+            text.push_str(&format!(
+                "{source}: {records} records without a full name or document number, not linked (left out of persons and the estimate)\n"
+            ));
+        }
         print(&text)?;
     } else {
         let mut table = Table::new(&["source", "source_id", "person"]);
