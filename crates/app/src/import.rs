@@ -5,9 +5,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use ingest::{FileReader, Mapping, Row, RowError};
-use model::{Progress, Record, Value};
+use model::Progress;
 use serde::Serialize;
-use store::{ImportTotals, Store};
+use store::{ImportTotals, Store, StoreRow};
 
 use crate::{Error, Result};
 
@@ -61,7 +61,13 @@ impl FileReport {
 /// Rows handed from the reading thread to the database per message.
 const CHUNK_ROWS: usize = 2000;
 
-type Chunk = Vec<Row>;
+/// A row as the reading thread hands it over: a good row already in the form the store binds.
+enum Prepared {
+    Good(StoreRow),
+    Bad { row: u64, errors: Vec<RowError>, raw: Vec<(String, String)> },
+}
+
+type Chunk = Vec<Prepared>;
 
 /// Validates a file against a mapping and changes nothing.
 pub fn check_file(
@@ -154,17 +160,18 @@ pub async fn import_file(
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<(Chunk, u64)>>(4);
     let reading = std::thread::spawn(move || read_chunks(reader, sender));
 
-    let mut good: Vec<(u64, Record)> = Vec::with_capacity(CHUNK_ROWS);
+    let mut good: Vec<StoreRow> = Vec::with_capacity(CHUNK_ROWS);
     let mut bad: Vec<(u64, String, String)> = Vec::new();
     while let Some(message) = receiver.recv().await {
         let (chunk, bytes_done) = message?;
         for row in chunk {
             report.rows_read += 1;
             match row {
-                Row::Good { row, record } => {
-                    if let Some(Value::Text(id)) = record.get("source_id")
+                Prepared::Good(stored) => {
+                    if let Some(id) = stored.source_id()
                         && stored_ids.contains(id)
                     {
+                        let row = stored.row;
                         let error = RowError {
                             row,
                             column: None,
@@ -176,9 +183,9 @@ pub async fn import_file(
                         continue;
                     }
                     report.rows_good += 1;
-                    good.push((row, record));
+                    good.push(stored);
                 }
-                Row::Bad { row, errors, raw } => quarantine_row(&mut report, &mut bad, row, errors, raw)?,
+                Prepared::Bad { row, errors, raw } => quarantine_row(&mut report, &mut bad, row, errors, raw)?,
             }
         }
         if !(options.strict && report.rows_bad > 0) {
@@ -232,7 +239,10 @@ fn read_chunks(mut reader: FileReader, sender: tokio::sync::mpsc::Sender<Result<
     loop {
         match reader.next_row() {
             Some(Ok(row)) => {
-                chunk.push(row);
+                chunk.push(match row {
+                    Row::Good { row, record } => Prepared::Good(StoreRow::new(row, record)),
+                    Row::Bad { row, errors, raw } => Prepared::Bad { row, errors, raw },
+                });
                 if chunk.len() == CHUNK_ROWS {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
                     if sender.blocking_send(Ok((full, reader.progress().0))).is_err() {

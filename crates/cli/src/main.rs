@@ -11,6 +11,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Palermo: an anti-trafficking data observatory.
 ///
 /// Gathers agency lists, links records into persons, produces official statistics, estimates the

@@ -2,7 +2,9 @@
 //! column holds which field, how values are recoded, how dates are written, which fields are
 //! constant for the whole source.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use model::{CellContext, Field, RecordKind, Value};
 use serde::Deserialize;

@@ -2,7 +2,7 @@
 //! row errors. CSV streams, so a file larger than memory can be read; XLSX and JSON are read whole
 //! (spreadsheets and JSON documents of that size do not exist in practice).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};

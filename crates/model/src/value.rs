@@ -52,6 +52,9 @@ impl Value {
             Value::Codes(codes) => codes.join(";"),
             Value::Country(c) => c.to_string(),
             Value::Int(n) => n.to_string(),
+            Value::Date(d) if (0..=9999).contains(&d.year()) => {
+                format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+            }
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
             Value::PartialDate(d) => d.to_string(),
             Value::Text(t) => t.clone(),
@@ -69,6 +72,20 @@ impl Value {
             Value::Codes(codes) if codes.len() == 1 => Cow::Borrowed(codes[0]),
             Value::Country(c) => Cow::Borrowed(c.as_str()),
             Value::Text(t) => Cow::Borrowed(t),
+            other => Cow::Owned(other.to_text()),
+        }
+    }
+
+    /// The same text as [`Value::to_text`], taking the value: held text moves, codes stay
+    /// borrowed, only dates and code lists are formatted.
+    pub fn into_text(self) -> std::borrow::Cow<'static, str> {
+        use std::borrow::Cow;
+        match self {
+            Value::NotRecorded => Cow::Borrowed(NOT_RECORDED),
+            Value::Unknown => Cow::Borrowed(UNKNOWN),
+            Value::Code(code) => Cow::Borrowed(code),
+            Value::Codes(codes) if codes.len() == 1 => Cow::Borrowed(codes[0]),
+            Value::Text(text) => Cow::Owned(text),
             other => Cow::Owned(other.to_text()),
         }
     }
@@ -133,11 +150,10 @@ pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Val
     if chars > MAX_CELL_CHARS {
         return Err(Problem::TooLong { chars, max: MAX_CELL_CHARS });
     }
-    let lower = vocab::normalise_code(text);
-    if lower == UNKNOWN {
+    if vocab::is_code(text, UNKNOWN) {
         return required_or(field, Value::Unknown);
     }
-    if lower == NOT_RECORDED {
+    if vocab::is_code(text, NOT_RECORDED) {
         return required_or(field, Value::NotRecorded);
     }
     if text.is_empty() {
@@ -170,8 +186,8 @@ pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Val
             check_year(n, ctx.today).map(Value::Int)
         }
         FieldKind::Date => {
-            let date = NaiveDate::parse_from_str(text, ctx.date_format)
-                .map_err(|_| Problem::UnparseableDate { format: ctx.date_format.to_owned() })?;
+            let date = parse_date(text, ctx.date_format)
+                .ok_or_else(|| Problem::UnparseableDate { format: ctx.date_format.to_owned() })?;
             if date > ctx.today {
                 return Err(Problem::FutureDate);
             }
@@ -185,6 +201,22 @@ pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Val
             Ok(Value::Text(text.to_owned()))
         }
     }
+}
+
+/// A date in `format`; ISO 8601 (`%Y-%m-%d`, the default) without chrono's format interpreter,
+/// which was the costliest step of reading a date column.
+fn parse_date(text: &str, format: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if format == "%Y-%m-%d" && b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            b[range].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+        };
+        let date = (|| NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?))();
+        if date.is_some() {
+            return date;
+        }
+    }
+    NaiveDate::parse_from_str(text, format).ok()
 }
 
 fn required_or(field: &Field, value: Value) -> Result<Value, Problem> {
@@ -211,7 +243,7 @@ pub fn check_year(year: i64, today: NaiveDate) -> Result<i64, Problem> {
 
 fn parse_partial_date(text: &str, ctx: &CellContext<'_>) -> Result<PartialDate, Problem> {
     let bad = || Problem::UnparseableDate { format: ctx.date_format.to_owned() };
-    let partial = if let Ok(date) = NaiveDate::parse_from_str(text, ctx.date_format) {
+    let partial = if let Some(date) = parse_date(text, ctx.date_format) {
         PartialDate { year: date.year(), month: Some(date.month()), day: Some(date.day()) }
     } else {
         // A bare year, or year and month, whatever the full format is.
@@ -246,6 +278,16 @@ fn parse_partial_date(text: &str, ctx: &CellContext<'_>) -> Result<PartialDate, 
 mod tests {
     use super::*;
     use crate::field::RecordKind;
+
+    #[test]
+    fn iso_dates_read_and_written_as_chrono_does() {
+        for text in ["2020-03-04", "1999-12-31", "2020-02-30", "2020-13-01", "20x0-01-01", "2020-1-01", "0999-01-01"] {
+            assert_eq!(parse_date(text, "%Y-%m-%d"), NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(), "{text}");
+        }
+        for date in [NaiveDate::from_ymd_opt(2020, 3, 4), NaiveDate::from_ymd_opt(999, 1, 1)].into_iter().flatten() {
+            assert_eq!(Value::Date(date).to_text(), date.format("%Y-%m-%d").to_string());
+        }
+    }
 
     fn ctx() -> CellContext<'static> {
         CellContext {

@@ -31,8 +31,7 @@ impl Vocabulary {
     /// Finds the term whose code equals `text`, ignoring case and surrounding white space;
     /// hyphens and spaces are read as underscores so that `forced labour` finds `forced_labour`.
     pub fn lookup(&self, text: &str) -> Option<&'static Term> {
-        let wanted = normalise_code(text);
-        self.terms.iter().find(|t| t.code == wanted)
+        self.terms.iter().find(|t| is_code(text, t.code))
     }
 
     /// The label of a code, or the code itself where it is not in the list (unknown / not recorded).
@@ -51,6 +50,20 @@ impl Vocabulary {
 }
 
 /// Lower-cases and maps spaces and hyphens to underscores, except inside age bands (`9-17`).
+/// Whether `text` normalises to `code` (as [`normalise_code`] does), without allocating for the
+/// usual case of ASCII text: this runs for every cell of an import.
+pub fn is_code(text: &str, code: &str) -> bool {
+    let text = text.trim();
+    if !text.is_ascii() || text.starts_with(|c: char| c.is_ascii_digit()) {
+        return normalise_code(text) == code;
+    }
+    text.len() == code.len()
+        && text.bytes().zip(code.bytes()).all(|(t, c)| match t.to_ascii_lowercase() {
+            b' ' | b'-' => c == b'_',
+            t => t == c,
+        })
+}
+
 pub fn normalise_code(text: &str) -> String {
     let trimmed = text.trim().to_lowercase();
     if trimmed.starts_with(|c: char| c.is_ascii_digit()) {
@@ -249,6 +262,30 @@ pub fn age_group_of_band(band: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_code_agrees_with_normalise_code() {
+        for text in [
+            "Not recorded",
+            " not-recorded ",
+            "NOT_RECORDED",
+            "notrecorded",
+            "Unknown",
+            "unknown ",
+            "ünknown",
+            "18 - 24",
+            "18-24",
+            "Forced labour",
+            "forced_labour",
+            "",
+            "-",
+            "not recorded.",
+        ] {
+            for code in [NOT_RECORDED, UNKNOWN, "18-24", "forced_labour"] {
+                assert_eq!(is_code(text, code), normalise_code(text) == code, "{text:?} vs {code}");
+            }
+        }
+    }
 
     #[test]
     fn lookup_is_forgiving_about_case_and_separators() {
