@@ -2,10 +2,11 @@
 //! and linkage in encoded space.
 //!
 //! **Import** ([`import_encoded`]): the analytical file goes through the ordinary import (its
-//! identifying columns are absent); then every stored record gets the encoding of its data row
+//! identifying columns are absent), and every good row is stored with the encoding of its data row
 //! (`{"clks": [...]}`, one per data row, in order: CSV and XLSX data rows start at spreadsheet row
-//! 2, JSON records at position 1). A record whose encoding is missing or not a valid encoding is
-//! moved to the quarantine with the reason. Encodings are stored apart from the analytical data.
+//! 2, JSON records at position 1), in the file's one transaction. A row whose encoding is missing
+//! or not a valid encoding is quarantined with the reason. Encodings are stored apart from the
+//! analytical data.
 //!
 //! **Linkage** ([`link_encoded`]): when the observatory holds encodings, every source is compared
 //! in encoded space. The named sources are encoded at the hub with the schema and secret of
@@ -19,14 +20,14 @@ use std::path::Path;
 use model::Progress;
 use store::{Identity, StoredPerson};
 
-use crate::import::{FileReport, ImportOptions, Outcome, Source, import_file};
+use crate::import::{FileReport, ImportOptions, RowEncodings, Source};
 use crate::linkage::{LinkMode, Linkage, assemble};
 use crate::settings::EncodingSettings;
 use crate::{Error, Result};
 
 /// A source's encodings as the agency sent them: per data row, the base64 text or why it is not
 /// usable.
-fn read_clk_file(path: &Path) -> Result<Vec<std::result::Result<String, &'static str>>> {
+fn read_clk_file(path: &Path) -> Result<RowEncodings> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     let bad = |reason: &str| Error::Settings { path: path.to_owned(), reason: reason.to_owned() };
     let value: serde_json::Value =
@@ -45,7 +46,7 @@ fn read_clk_file(path: &Path) -> Result<Vec<std::result::Result<String, &'static
         .collect())
 }
 
-/// Imports a source's analytical file and attaches its encodings; rows without a usable encoding
+/// Imports a source's analytical file with its encodings, atomically; rows without a usable encoding
 /// are quarantined, and counted as bad rows in the returned report.
 #[allow(clippy::too_many_arguments)]
 pub async fn import_encoded(
@@ -60,56 +61,7 @@ pub async fn import_encoded(
 ) -> Result<FileReport> {
     // The encodings are read first: a file that is not clkhash JSON refuses the import.
     let clks = read_clk_file(encodings)?;
-    let mut report = import_file(store, source, file, mapping, options, today, progress).await?;
-    let submission_id = match &report.outcome {
-        Outcome::Imported(totals) => totals.submission_id,
-        Outcome::AlreadyImported { submission_id } => *submission_id,
-        Outcome::Refused | Outcome::Checked => return Ok(report),
-    };
-    let is_json = matches!(mapping.format, Some(ingest::Format::Json))
-        || (mapping.format.is_none() && file.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")));
-    let first_row: i64 = if is_json { 1 } else { 2 };
-    let mut attached = Vec::new();
-    let mut refused = Vec::new();
-    for (record_id, row_number) in store.submission_records(submission_id).await? {
-        let index = usize::try_from(row_number - first_row).ok();
-        match index.and_then(|i| clks.get(i)) {
-            Some(Ok(b64)) => attached.push((record_id, b64.clone())),
-            Some(Err(why)) => refused.push(store::RefusedEncoding {
-                record_id,
-                row_number,
-                reason: format!(
-                    "the encoding of this row (number {} in the encodings file) is {why}",
-                    row_number - first_row + 1
-                ),
-            }),
-            None => refused.push(store::RefusedEncoding {
-                record_id,
-                row_number,
-                reason: format!(
-                    "no encoding for this row: the encodings file has {} for the file's data rows",
-                    clks.len()
-                ),
-            }),
-        }
-    }
-    store.attach_encodings(submission_id, &attached, &refused).await?;
-    for r in &refused {
-        report.errors.push(ingest::RowError {
-            row: r.row_number as u64,
-            column: None,
-            field: None,
-            value: None,
-            reason: r.reason.clone(),
-        });
-    }
-    report.rows_good -= refused.len() as u64;
-    report.rows_bad += refused.len() as u64;
-    if let Outcome::Imported(totals) = &mut report.outcome {
-        totals.rows_stored -= refused.len() as u64;
-        totals.rows_quarantined += refused.len() as u64;
-    }
-    Ok(report)
+    crate::import::import_with_encodings(store, source, file, mapping, options, Some(clks), today, progress).await
 }
 
 /// The value of a schema feature for a named record: the identifying fields by their Palermo

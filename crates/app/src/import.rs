@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use ingest::{FileReader, Mapping, Row, RowError};
-use model::Progress;
+use model::{Progress, Record};
 use serde::Serialize;
 use store::{ImportTotals, Store, StoreRow};
 
@@ -135,6 +135,26 @@ pub async fn import_file(
     today: chrono::NaiveDate,
     progress: &dyn Progress,
 ) -> Result<FileReport> {
+    import_with_encodings(store, source, path, mapping, options, None, today, progress).await
+}
+
+/// A source's Bloom-filter encodings as the agency sent them, one per data row of its file in
+/// order: the base64 text, or why it cannot be used.
+pub type RowEncodings = std::sync::Arc<[std::result::Result<String, &'static str>]>;
+
+/// [`import_file`], storing each good row's encoding with it in the same transaction; a row whose
+/// encoding is missing or unusable is quarantined with the reason.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn import_with_encodings(
+    store: &Store,
+    source: Source<'_>,
+    path: &Path,
+    mapping: &Mapping,
+    options: ImportOptions,
+    encodings: Option<RowEncodings>,
+    today: chrono::NaiveDate,
+    progress: &dyn Progress,
+) -> Result<FileReport> {
     let (source, source_kind) = (source.name, source.kind);
     let sha256 = ingest::hash_file(path)?;
     let reader = FileReader::open(path, mapping, today)?;
@@ -158,7 +178,12 @@ pub async fn import_file(
     let total_bytes = reader.progress().1;
     progress.start("import", total_bytes);
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<(Chunk, u64)>>(4);
-    let reading = std::thread::spawn(move || read_chunks(reader, sender));
+    // Encodings are numbered by data row; rows are numbered as a spreadsheet shows them (a CSV's
+    // header is row 1).
+    let is_json = matches!(mapping.format, Some(ingest::Format::Json))
+        || (mapping.format.is_none() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")));
+    let first_row = if is_json { 1 } else { 2 };
+    let reading = std::thread::spawn(move || read_chunks(reader, sender, encodings, first_row));
 
     let mut good: Vec<StoreRow> = Vec::with_capacity(CHUNK_ROWS);
     let mut bad: Vec<(u64, String, String)> = Vec::new();
@@ -234,13 +259,42 @@ fn quarantine_row(
     Ok(())
 }
 
-fn read_chunks(mut reader: FileReader, sender: tokio::sync::mpsc::Sender<Result<(Chunk, u64)>>) {
+/// A good row in stored form, with its encoding when the source sends encodings; or the row
+/// refused because its encoding is missing or unusable.
+fn prepare(row: u64, record: Record, encodings: Option<&RowEncodings>, first_row: u64) -> Prepared {
+    let stored = StoreRow::new(row, record);
+    let Some(encodings) = encodings else {
+        return Prepared::Good(stored);
+    };
+    let index = row.checked_sub(first_row).and_then(|i| usize::try_from(i).ok());
+    let reason = match index.and_then(|i| encodings.get(i)) {
+        Some(Ok(base64)) => return Prepared::Good(stored.with_encoding(base64.clone())),
+        Some(Err(why)) => {
+            format!("the encoding of this row (number {} in the encodings file) is {why}", row - first_row + 1)
+        }
+        None => {
+            format!("no encoding for this row: the encodings file has {} for the file's data rows", encodings.len())
+        }
+    };
+    Prepared::Bad {
+        row,
+        errors: vec![RowError { row, column: None, field: None, value: None, reason }],
+        raw: Vec::new(),
+    }
+}
+
+fn read_chunks(
+    mut reader: FileReader,
+    sender: tokio::sync::mpsc::Sender<Result<(Chunk, u64)>>,
+    encodings: Option<RowEncodings>,
+    first_row: u64,
+) {
     let mut chunk = Vec::with_capacity(CHUNK_ROWS);
     loop {
         match reader.next_row() {
             Some(Ok(row)) => {
                 chunk.push(match row {
-                    Row::Good { row, record } => Prepared::Good(StoreRow::new(row, record)),
+                    Row::Good { row, record } => prepare(row, record, encodings.as_ref(), first_row),
                     Row::Bad { row, errors, raw } => Prepared::Bad { row, errors, raw },
                 });
                 if chunk.len() == CHUNK_ROWS {

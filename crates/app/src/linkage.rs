@@ -84,9 +84,9 @@ fn linkable_sources(victims: &[&StoredPerson], identities: &[Identity]) -> std::
     let by_id: BTreeMap<i64, &Identity> = identities.iter().map(|i| (i.record_id, i)).collect();
     let mut tally: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for r in victims {
-        let identified = by_id.get(&r.id).is_some_and(|i| {
-            is_full_name(&i.given_name) || is_full_name(&i.family_name) || known(&i.document_number)
-        });
+        let identified = by_id
+            .get(&r.id)
+            .is_some_and(|i| is_full_name(&i.given_name) || is_full_name(&i.family_name) || known(&i.document_number));
         let entry = tally.entry(&r.source).or_default();
         entry.0 += u64::from(identified);
         entry.1 += 1;

@@ -307,7 +307,8 @@ fn linkage_section(
         if unlinkable.is_empty() {
             return String::new();
         }
-        let lists: Vec<String> = unlinkable.iter().map(|(s, n)| format!("{s} ({} records)", format_count(*n))).collect();
+        let lists: Vec<String> =
+            unlinkable.iter().map(|(s, n)| format!("{s} ({} records)", format_count(*n))).collect();
         format!(
             " The records of {} carry no full name or document number (initials and a birth year at most), so they cannot be linked to the other lists: they are counted as records in the table by source, but left out of the persons and of the estimate, which would otherwise count every such record as a person no other list saw.",
             lists.join(", ")

@@ -70,6 +70,8 @@ pub struct StoreRow {
     analytical: Vec<Cell>,
     /// The identifying values, when at least one is known (only then is an identities row stored).
     identity: Option<Vec<Cell>>,
+    /// The record's Bloom-filter encoding (base64), for sources that send encodings.
+    encoding: Option<String>,
 }
 
 impl StoreRow {
@@ -86,7 +88,14 @@ impl StoreRow {
                 analytical.push(Cell::of(field, value));
             }
         }
-        StoreRow { row, kind, analytical, identity: identified.then_some(identity) }
+        StoreRow { row, kind, analytical, identity: identified.then_some(identity), encoding: None }
+    }
+
+    /// The row with its Bloom-filter encoding, stored in the same transaction (apart, in
+    /// `record_encodings`).
+    pub fn with_encoding(mut self, base64: String) -> StoreRow {
+        self.encoding = Some(base64);
+        self
     }
 
     /// The record's source id, when it has one (not `unknown` or `not recorded`).
@@ -111,6 +120,7 @@ const NEXT_QUARANTINE_ID: &str = "SELECT COALESCE(MAX(id), 0) + 1 FROM quarantin
 const CLOSE_SUBMISSION: &str =
     "UPDATE submissions SET status = 'active', rows_read = $1, rows_stored = $2, rows_quarantined = $3 WHERE id = $4";
 const IDENTITY_COLUMNS: &str = "record_id, given_name, family_name, date_of_birth, place_of_birth, document_number";
+const ENCODING_COLUMNS: &str = "record_id, encoding";
 const QUARANTINE_COLUMNS: &str = "id, submission_id, row_number, errors, raw_row";
 
 fn next_record_id_sql(kind: RecordKind) -> String {
@@ -377,6 +387,7 @@ impl Import {
                 for chunk in rows.chunks(BATCH_ROWS) {
                     self.at.insert_analytical(tx, chunk).await?;
                     self.at.insert_identities(tx, chunk).await?;
+                    self.at.insert_encodings(tx, chunk).await?;
                     self.at.next_record_id += chunk.len() as i64;
                 }
             }
@@ -488,6 +499,21 @@ impl Cursor {
         Ok(())
     }
 
+    /// The multi-row INSERT of a chunk's encodings (pool path).
+    async fn insert_encodings(&self, tx: &mut Transaction<'static, Any>, chunk: &[StoreRow]) -> Result<()> {
+        let encoded: Vec<(i64, &str)> = with_encoding(chunk, self.next_record_id).collect();
+        if encoded.is_empty() {
+            return Ok(());
+        }
+        let sql = insert_sql(self.backend, "record_encodings", ENCODING_COLUMNS, encoded.len(), 2);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, encoding) in encoded {
+            query = query.bind(id).bind(encoding);
+        }
+        query.execute(&mut **tx).await.map_err(db("storing encodings"))?;
+        Ok(())
+    }
+
     /// The SQLite bulk load: one prepared single-row statement per table, executed per record.
     fn bulk_insert(&self, conn: &rusqlite::Connection, rows: &[StoreRow]) -> Result<()> {
         let (columns, width) = analytical_columns(self.kind);
@@ -512,6 +538,11 @@ impl Cursor {
             }
             identities.raw_execute().map_err(sqlite("storing identities"))?;
         }
+        let sql = insert_sql(Backend::Sqlite, "record_encodings", ENCODING_COLUMNS, 1, 2);
+        let mut encodings = conn.prepare(&sql).map_err(sqlite("storing encodings"))?;
+        for (id, encoding) in with_encoding(rows, self.next_record_id) {
+            encodings.execute(rusqlite::params![id, encoding]).map_err(sqlite("storing encodings"))?;
+        }
         Ok(())
     }
 }
@@ -519,4 +550,9 @@ impl Cursor {
 /// The identities of a chunk's records that have one, with their record ids.
 fn with_identity(chunk: &[StoreRow], first_id: i64) -> impl Iterator<Item = (i64, &[Cell])> {
     chunk.iter().enumerate().filter_map(move |(i, row)| Some((first_id + i as i64, row.identity.as_deref()?)))
+}
+
+/// The encodings of a chunk's records that have one, with their record ids.
+fn with_encoding(chunk: &[StoreRow], first_id: i64) -> impl Iterator<Item = (i64, &str)> {
+    chunk.iter().enumerate().filter_map(move |(i, row)| Some((first_id + i as i64, row.encoding.as_deref()?)))
 }

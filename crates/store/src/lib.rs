@@ -26,7 +26,6 @@ use std::str::FromStr;
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
-pub use encodings::RefusedEncoding;
 pub use import::{Import, ImportTotals, StoreRow};
 pub use query::{Identity, QuarantinedRow, StoredJustice, StoredPerson, Submission};
 pub use review::{Decision, LinkageRun, NewLinkageRun, NewReviewItem, ReviewField, ReviewItem, ReviewKind, Verdict};

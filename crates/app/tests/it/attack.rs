@@ -20,7 +20,8 @@ use model::NoProgress;
 
 /// Given names and years of birth of the records a demo's agencies hold, prepared for encoding.
 async fn demo_names(dir: &Path, seed: u64) -> Vec<(String, String)> {
-    app::pipeline::write_demo(dir, &app::sim::SimConfig { seed, ..app::sim::SimConfig::default() }).expect("demo");
+    app::pipeline::write_demo(dir, &app::sim::SimConfig { seed, ..app::sim::SimConfig::default() }, None)
+        .expect("demo");
     let observatory = app::Observatory::open(dir, None).await.expect("open");
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
     app::pipeline::import_sources(&observatory, today, &NoProgress).await.expect("import");

@@ -147,10 +147,9 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     let precision = true_positive as f64 / by_predicted.values().map(pairs).sum::<u64>() as f64;
     let recall = true_positive as f64 / by_true.values().map(pairs).sum::<u64>() as f64;
     eprintln!("demo linkage (seed 7, 1500 victims): pairwise precision {precision:.3}, recall {recall:.3}");
-    // Measured 0.909 and 0.714 at this seed (0.889 and 0.723 with the default demo, seed 2008):
-    // hotline records keep initials and the year of birth only and are not linked, which caps
-    // recall. A regression guard, a little below the measured figures; issue 5 tracks the goal.
-    assert!(precision > 0.87 && recall > 0.69, "precision {precision:.3}, recall {recall:.3}");
+    // Measured 0.922 and 0.900 at this seed (0.895 and 0.864 with the default demo, seed 2008),
+    // the hotline's unlinkable records left out. A regression guard, a little below.
+    assert!(precision > 0.89 && recall > 0.87, "precision {precision:.3}, recall {recall:.3}");
 
     // The estimate from the linked lists against the estimate from the same lists' true
     // memberships (the hotline's column dropped).
