@@ -8,6 +8,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// How Palermo runs Chromium: headless, no sandbox, no network of its own, with time for the
+/// page's scripts (the charts) to draw.
+pub const HEADLESS_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=10000",
+];
+
 /// Environment variable naming the browser to print with.
 pub const BROWSER_ENV: &str = "PALERMO_CHROMIUM";
 /// Browsers looked for on `PATH`, in order.
@@ -85,18 +99,8 @@ pub fn print_to_pdf(html: &Path, pdf: &Path) -> crate::Result<()> {
     ));
     let _ = std::fs::remove_file(&target);
     let output = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-            "--virtual-time-budget=10000",
-        ])
+        .args(HEADLESS_FLAGS)
+        .args(["--no-pdf-header-footer"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("--print-to-pdf={}", target.display()))
         .arg(format!("file://{}", page.display()))

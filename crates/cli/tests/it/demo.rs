@@ -220,17 +220,7 @@ fn the_demo_report_draws_its_charts_in_chromium() {
     let run = |extra: &[String]| {
         let profile = tempfile::tempdir().expect("profile");
         let output = std::process::Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--virtual-time-budget=10000",
-            ])
+            .args(app::pdf::HEADLESS_FLAGS)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(extra)
             .arg(format!("file://{}", page.display()))
