@@ -76,4 +76,4 @@ pub use dice::{EncodingSet, Pair, candidate_pairs, candidate_pairs_blocked, cand
 pub use encode::{encode, encode_sequential, secret_from_file};
 pub use error::{Error, Result};
 pub use schema::{KdfHash, Schema};
-pub use solve::{RecordRef, cluster_sources, greedy_groups, greedy_one_to_one, match_two};
+pub use solve::{RecordRef, cluster_sources, greedy_groups, greedy_one_to_one, match_two, similar_groups};

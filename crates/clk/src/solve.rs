@@ -29,6 +29,36 @@ pub fn match_two(a: &[Clk], b: &[Clk], threshold: f64) -> Result<Vec<Pair>> {
     Ok(greedy_one_to_one(&pairs, a.len(), b.len()))
 }
 
+/// The groups of one list's encodings that are linked, directly or through others, by a Dice
+/// similarity at or above `threshold` (connected components), each group's indices ascending and
+/// the groups ordered by their first index. Singletons are groups too.
+///
+/// # Errors
+/// As [`candidate_pairs`].
+pub fn similar_groups(clks: &[Clk], threshold: f64) -> Result<Vec<Vec<usize>>> {
+    let set = EncodingSet::new(clks)?;
+    let mut parent: Vec<usize> = (0..clks.len()).collect();
+    fn root(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (i, j, _) in candidate_pairs(&set, &set, threshold)? {
+        let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+        if ri != rj {
+            parent[ri.max(rj)] = ri.min(rj);
+        }
+    }
+    let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..clks.len() {
+        let r = root(&mut parent, i);
+        members.entry(r).or_default().push(i);
+    }
+    Ok(members.into_values().collect())
+}
+
 /// Greedy one-to-one selection from sorted candidate pairs.
 pub fn greedy_one_to_one(sorted_pairs: &[Pair], n_a: usize, n_b: usize) -> Vec<Pair> {
     let mut used_a = vec![false; n_a];

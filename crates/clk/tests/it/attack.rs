@@ -66,29 +66,7 @@ fn attack(clks: &[clk::Clk], truth: &[usize]) -> usize {
 }
 
 fn near_identical_groups(clks: &[clk::Clk]) -> Vec<Vec<usize>> {
-    let set = clk::EncodingSet::new(clks).expect("packs");
-    let pairs = clk::candidate_pairs(&set, &set, 0.9).expect("compares");
-    // Union–find over near-identical encodings.
-    let mut parent: Vec<usize> = (0..clks.len()).collect();
-    fn find(parent: &mut [usize], mut x: usize) -> usize {
-        while parent[x] != x {
-            parent[x] = parent[parent[x]];
-            x = parent[x];
-        }
-        x
-    }
-    for (i, j, _) in pairs {
-        let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
-        if ri != rj {
-            parent[ri.max(rj)] = ri.min(rj);
-        }
-    }
-    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
-    for i in 0..clks.len() {
-        let root = find(&mut parent, i);
-        members.entry(root).or_default().push(i);
-    }
-    members.into_values().collect()
+    clk::similar_groups(clks, 0.9).expect("compares")
 }
 
 /// Rank groups by size and count the ranks whose group is mostly the name of that rank.

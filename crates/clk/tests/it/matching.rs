@@ -227,3 +227,17 @@ fn keyed_block_keys_drive_blocked_matching() {
     assert_eq!(true_links(&all), 60);
     assert!(blocked.iter().all(|p| years[p.0] == years[p.1]));
 }
+
+#[test]
+fn similar_groups_join_near_identical_encodings_transitively() {
+    let ones = |range: std::ops::Range<usize>| {
+        let mut c = clk::Clk::zeros(1024);
+        range.for_each(|i| c.set(i));
+        c
+    };
+    // a ~ b (one bit apart), b ~ c (one more bit), a and c two bits apart; d shares nothing.
+    let (a, b, c, d) = (ones(0..512), ones(0..511), ones(0..510), ones(512..1024));
+    let groups = clk::similar_groups(&[d.clone(), a, b, c, d], 0.999).expect("groups");
+    assert_eq!(groups, vec![vec![0, 4], vec![1, 2, 3]]);
+    assert_eq!(clk::similar_groups(&[ones(0..512), ones(512..1024)], 0.5).expect("groups"), vec![vec![0], vec![1]]);
+}
