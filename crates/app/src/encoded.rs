@@ -116,6 +116,8 @@ pub fn link_encoded(
         });
     }
     let encoded: BTreeMap<i64, &str> = encodings.iter().map(|(id, b64)| (*id, b64.as_str())).collect();
+    let (victims, unlinkable) = crate::linkage::split_unlinkable(victims, identities, |id| encoded.contains_key(&id));
+    let victims = victims.as_slice();
     let by_id: BTreeMap<i64, &Identity> = identities.iter().map(|i| (i.record_id, i)).collect();
     // The named records, encoded at the hub in one parallel batch.
     let features: Vec<String> = schema.identifiers().map(str::to_owned).collect();
@@ -178,5 +180,7 @@ pub fn link_encoded(
             next += 1;
         }
     }
-    Ok(assemble(victims, &cluster, LinkMode::Encoded { threshold: settings.threshold }))
+    let mut linkage = assemble(victims, &cluster, LinkMode::Encoded { threshold: settings.threshold });
+    linkage.unlinkable = unlinkable;
+    Ok(linkage)
 }

@@ -78,20 +78,34 @@ fn is_full_name(value: &str) -> bool {
     known(value) && value.chars().filter(|c| c.is_alphabetic()).count() >= 2
 }
 
-/// The sources whose records can be linked: at least half of them carry a full given or family
-/// name, or a document number.
-fn linkable_sources(victims: &[&StoredPerson], identities: &[Identity]) -> std::collections::BTreeSet<String> {
+/// Splits victims' records into those of lists that can be linked and the counts per source of
+/// those that cannot: a list can be linked when at least half of its records carry a full given
+/// or family name, a document number, or an encoding (`encoded`).
+pub(crate) fn split_unlinkable<'a>(
+    victims: &[&'a StoredPerson],
+    identities: &[Identity],
+    encoded: impl Fn(i64) -> bool,
+) -> (Vec<&'a StoredPerson>, BTreeMap<String, u64>) {
     let by_id: BTreeMap<i64, &Identity> = identities.iter().map(|i| (i.record_id, i)).collect();
     let mut tally: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for r in victims {
-        let identified = by_id
-            .get(&r.id)
-            .is_some_and(|i| is_full_name(&i.given_name) || is_full_name(&i.family_name) || known(&i.document_number));
+        let identified = encoded(r.id)
+            || by_id.get(&r.id).is_some_and(|i| {
+                is_full_name(&i.given_name) || is_full_name(&i.family_name) || known(&i.document_number)
+            });
         let entry = tally.entry(&r.source).or_default();
         entry.0 += u64::from(identified);
         entry.1 += 1;
     }
-    tally.into_iter().filter(|(_, (named, all))| 2 * named >= *all).map(|(source, _)| source.to_owned()).collect()
+    let mut unlinkable = BTreeMap::new();
+    let mut linkable = Vec::with_capacity(victims.len());
+    for r in victims {
+        match tally.get(r.source.as_str()) {
+            Some((named, all)) if 2 * named < *all => *unlinkable.entry(r.source.clone()).or_default() += 1,
+            _ => linkable.push(*r),
+        }
+    }
+    (linkable, unlinkable)
 }
 
 fn known(value: &str) -> bool {
@@ -137,9 +151,7 @@ pub fn link_records(
     identities: &[Identity],
     decisions: &[store::Decision],
 ) -> Result<Linkage> {
-    let linkable = linkable_sources(victims, identities);
-    let (victims, unlinked): (Vec<&StoredPerson>, Vec<&StoredPerson>) =
-        victims.iter().partition(|r| linkable.contains(&r.source));
+    let (victims, unlinkable) = split_unlinkable(victims, identities, |_| false);
     let victims = victims.as_slice();
     let records = link_inputs(victims, identities);
     let settings = link_settings();
@@ -159,9 +171,7 @@ pub fn link_records(
     linkage.review_decided = review_decided;
     linkage.decisions_applied = constraints.must_link.len() + constraints.cannot_link.len();
     linkage.review = review;
-    for r in unlinked {
-        *linkage.unlinkable.entry(r.source.clone()).or_default() += 1;
-    }
+    linkage.unlinkable = unlinkable;
     Ok(linkage)
 }
 
