@@ -71,6 +71,56 @@ pub struct Linkage {
     /// birth year): they cannot be linked, so they are left out of the persons and the estimate,
     /// and counted here, per source.
     pub unlinkable: BTreeMap<String, u64>,
+    /// Match probability of every scored pair (at or above the review threshold), and the
+    /// threshold at which a pair links (named linkage only).
+    pub pair_probabilities: Vec<f64>,
+    pub match_threshold: Option<f64>,
+}
+
+/// Linkage quality measured against a simulation's truth (the demo's `truth.json`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TruthQuality {
+    /// Pairwise: of the pairs of records put in one person, the share that truly are one person.
+    pub precision: f64,
+    /// Pairwise: of the pairs of records that truly are one person, the share put together.
+    pub recall: f64,
+    pub persons_counted: u64,
+    /// Persons the linked lists truly saw.
+    pub persons_seen: u64,
+}
+
+impl Linkage {
+    /// Pairwise precision and recall of the linkage against a simulation's truth (`truth.json`
+    /// of `palermo demo`: each record's source, source id and true person), over the records
+    /// that were linked. `None` when the truth does not describe these records.
+    pub fn quality_against(&self, truth: &serde_json::Value) -> Option<TruthQuality> {
+        let mut true_person: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+        for r in truth.get("records")?.as_array()? {
+            if r.get("malformed").is_none_or(serde_json::Value::is_null) {
+                true_person.insert((r["source"].as_str()?, r["source_id"].as_str()?), r["person_id"].as_str()?);
+            }
+        }
+        let mut cells: BTreeMap<(usize, &str), u64> = BTreeMap::new();
+        let mut by_person: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut by_truth: BTreeMap<&str, u64> = BTreeMap::new();
+        for (source, source_id, person) in &self.assignments {
+            let truly = *true_person.get(&(source.as_str(), source_id.as_str()))?;
+            *cells.entry((*person, truly)).or_default() += 1;
+            *by_person.entry(*person).or_default() += 1;
+            *by_truth.entry(truly).or_default() += 1;
+        }
+        let pairs = |n: &u64| n * n.saturating_sub(1) / 2;
+        let together: u64 = cells.values().map(pairs).sum();
+        let predicted: u64 = by_person.values().map(pairs).sum();
+        let true_pairs: u64 = by_truth.values().map(pairs).sum();
+        let share = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+        Some(TruthQuality {
+            precision: share(together, predicted),
+            recall: share(together, true_pairs),
+            persons_counted: self.persons.len() as u64,
+            persons_seen: by_truth.len() as u64,
+        })
+    }
 }
 
 /// A full name part: at least two letters (not an initial such as `A.`).
@@ -172,6 +222,8 @@ pub fn link_records(
     linkage.decisions_applied = constraints.must_link.len() + constraints.cannot_link.len();
     linkage.review = review;
     linkage.unlinkable = unlinkable;
+    linkage.pair_probabilities = output.pairs.iter().map(|p| p.match_probability).collect();
+    linkage.match_threshold = Some(settings.match_threshold);
     Ok(linkage)
 }
 
@@ -236,6 +288,8 @@ pub(crate) fn assemble(victims: &[&StoredPerson], clusters: &[u32], mode: LinkMo
         assignments,
         mode,
         unlinkable: BTreeMap::new(),
+        pair_probabilities: Vec::new(),
+        match_threshold: None,
     }
 }
 

@@ -3,6 +3,8 @@
 //! has passed disclosure control; suppressed cells are left out of charts and shown as `x` in
 //! tables.
 
+use std::collections::BTreeMap;
+
 use report::{Block, Chart, Figure, Report, Section, Table};
 use serde_json::{Value, json};
 
@@ -27,7 +29,13 @@ pub async fn render(
     if let Some(linkage) = linkage {
         // After "Flows", before the criminal-justice section.
         let at = report.sections.iter().position(|s| s.id == "justice").unwrap_or(report.sections.len());
-        report.sections.insert(at, linkage_section(linkage, estimate, path, observatory.settings.disclosure.min_cell));
+        // A simulated observatory (`palermo demo`) knows the truth: linkage quality is measured.
+        let truth = std::fs::read(observatory.dir.join("truth.json")).ok();
+        let quality = truth
+            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+            .and_then(|truth| linkage.quality_against(&truth));
+        let min_cell = observatory.settings.disclosure.min_cell;
+        report.sections.insert(at, linkage_section(linkage, quality, estimate, path, min_cell));
         if let Some(e) = estimate {
             report.headline.insert(
                 1,
@@ -297,6 +305,7 @@ fn round_estimate(x: f64) -> u64 {
 
 fn linkage_section(
     linkage: &Linkage,
+    quality: Option<crate::linkage::TruthQuality>,
     estimate: Option<&mse::EstimateReport>,
     path: &[(String, f64, f64, f64)],
     min_cell: u64,
@@ -355,6 +364,50 @@ fn linkage_section(
         ),
     )
     .with(Chart::heatmap("Persons on each pair of lists", overlap_rows, "List", "Also on list", "Persons"));
+    if let (Some(threshold), false) = (linkage.match_threshold, linkage.pair_probabilities.is_empty()) {
+        // Scored pairs of records (not persons' characteristics) by match probability, in bins of 0.05.
+        let mut bins: BTreeMap<u32, u64> = BTreeMap::new();
+        for p in &linkage.pair_probabilities {
+            *bins.entry(((p * 20.0).floor() as u32).min(19)).or_default() += 1;
+        }
+        // Small counts withheld as everywhere in the report.
+        let counts: Vec<u64> = bins.values().copied().collect();
+        let hidden = disclosure::suppress(&counts, &[], min_cell);
+        let rows = bins
+            .into_iter()
+            .zip(hidden)
+            .filter(|(_, h)| !h)
+            .map(|((bin, n), _)| {
+                let low = f64::from(bin) / 20.0;
+                let outcome = if low + 1e-9 >= threshold { "linked" } else { "below the match threshold: review" };
+                json!({"Match probability": format!("{low:.2}–{:.2}", low + 0.05), "Pairs": n, "Outcome": outcome})
+            })
+            .collect();
+        section.push(
+            Chart::stacked_bar(
+                "Scored pairs of records by match probability",
+                rows,
+                "Match probability",
+                "Pairs",
+                "Outcome",
+            )
+            .with_caption(format!("Pairs at or above {threshold} are linked; those below go to the review list.")),
+        );
+    }
+    if let Some(q) = quality {
+        section.push(Table::new(
+            "Linkage quality against the simulation's truth (the demo's truth.json)",
+            "",
+            vec!["Measure".to_owned(), "Value".to_owned()],
+            vec![
+                vec!["Pairwise precision".to_owned(), format!("{:.3}", q.precision)],
+                vec!["Pairwise recall".to_owned(), format!("{:.3}", q.recall)],
+                vec!["Persons counted".to_owned(), format_count(q.persons_counted)],
+                vec!["Persons the linked lists truly saw".to_owned(), format_count(q.persons_seen)],
+            ],
+            vec![1],
+        ));
+    }
     if let Some(e) = estimate {
         let mut rows = vec![
             json!({"Interval": "Model-conditional", "Estimate": e.estimate, "Lower": e.ci_conditional[0], "Upper": e.ci_conditional[1]}),
