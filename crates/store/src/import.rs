@@ -66,12 +66,13 @@ impl Cell {
 pub struct StoreRow {
     /// The row number in the file.
     pub row: u64,
-    kind: RecordKind,
     analytical: Vec<Cell>,
     /// The identifying values, when at least one is known (only then is an identities row stored).
     identity: Option<Vec<Cell>>,
     /// The record's Bloom-filter encoding (base64), for sources that send encodings.
     encoding: Option<String>,
+    /// Where `source_id` is in `analytical`.
+    source_id: Option<usize>,
 }
 
 impl StoreRow {
@@ -80,7 +81,11 @@ impl StoreRow {
         let mut analytical = Vec::with_capacity(record.values.len());
         let mut identity = Vec::new();
         let mut identified = false;
+        let mut source_id = None;
         for (field, value) in kind.fields().iter().zip(record.values) {
+            if field.name == "source_id" {
+                source_id = Some(analytical.len());
+            }
             if field.identifying {
                 identified |= value.is_known();
                 identity.push(Cell::of(field, value));
@@ -88,7 +93,7 @@ impl StoreRow {
                 analytical.push(Cell::of(field, value));
             }
         }
-        StoreRow { row, kind, analytical, identity: identified.then_some(identity), encoding: None }
+        StoreRow { row, analytical, identity: identified.then_some(identity), encoding: None, source_id }
     }
 
     /// The row with its Bloom-filter encoding, stored in the same transaction (apart, in
@@ -100,8 +105,7 @@ impl StoreRow {
 
     /// The record's source id, when it has one (not `unknown` or `not recorded`).
     pub fn source_id(&self) -> Option<&str> {
-        let index = analytical_fields(self.kind).position(|f| f.name == "source_id")?;
-        let id = self.analytical.get(index).and_then(Cell::as_str)?;
+        let id = self.analytical.get(self.source_id?).and_then(Cell::as_str)?;
         (id != model::vocab::UNKNOWN && id != model::vocab::NOT_RECORDED).then_some(id)
     }
 }

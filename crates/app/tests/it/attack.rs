@@ -132,7 +132,6 @@ async fn a_frequency_attack_on_the_demo_recovers_few_names_from_hardened_encodin
     let target: Vec<&(String, String)> = target.iter().filter(|(n, _)| !n.is_empty()).collect();
     let records: Vec<Vec<String>> = target.iter().map(|(n, y)| vec![n.clone(), y.clone()]).collect();
     let truth: Vec<String> = target.iter().map(|(n, _)| n.clone()).collect();
-    eprintln!("public list, most frequent first: {:?}", &ranked[..10.min(ranked.len())]);
     let secret = b"the demo agencies' shared secret";
     let cases: [(&str, &str); 4] = [
         ("none", ""),

@@ -4,10 +4,9 @@
 //! person count and the pairwise precision and recall against the demo's truth are printed and
 //! checked.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::{palermo, text};
+use crate::{check_links, palermo, text};
 
 /// Police columns that identify a person: they stay at the agency.
 const IDENTIFYING: [&str; 4] = ["Surname", "First name", "DOB", "ID document"];
@@ -41,33 +40,6 @@ fn split_police_file(obs: &Path, encode_input: &Path) {
     }
     analytical.flush().expect("flush");
     to_encode.flush().expect("flush");
-}
-
-/// Pairwise precision and recall of "same person" from `palermo link --format csv`.
-fn precision_recall(dir: &Path, truth: &serde_json::Value) -> (f64, f64) {
-    let links = palermo(dir, &["--dir", "obs", "--format", "csv", "link"], &[]);
-    assert!(links.status.success(), "{}", text(&links.stderr));
-    let mut true_person: BTreeMap<(String, String), String> = BTreeMap::new();
-    for r in truth["records"].as_array().expect("records") {
-        if r["malformed"].is_null() {
-            let key = (r["source"].as_str().unwrap_or("").to_owned(), r["source_id"].as_str().unwrap_or("").to_owned());
-            true_person.insert(key, r["person_id"].as_str().unwrap_or("").to_owned());
-        }
-    }
-    let mut cells: BTreeMap<(String, String), u64> = BTreeMap::new();
-    let (mut by_predicted, mut by_true) = (BTreeMap::<String, u64>::new(), BTreeMap::<String, u64>::new());
-    for line in text(&links.stdout).lines().skip(1) {
-        let parts: Vec<&str> = line.split(',').collect();
-        let Some(person) = true_person.get(&(parts[0].to_owned(), parts[1].to_owned())) else { continue };
-        *cells.entry((parts[2].to_owned(), person.clone())).or_default() += 1;
-        *by_predicted.entry(parts[2].to_owned()).or_default() += 1;
-        *by_true.entry(person.clone()).or_default() += 1;
-    }
-    let pairs = |n: &u64| n * n.saturating_sub(1) / 2;
-    let true_positive: u64 = cells.values().map(pairs).sum();
-    let precision = true_positive as f64 / by_predicted.values().map(pairs).sum::<u64>().max(1) as f64;
-    let recall = true_positive as f64 / by_true.values().map(pairs).sum::<u64>().max(1) as f64;
-    (precision, recall)
 }
 
 #[test]
@@ -176,19 +148,13 @@ fn an_encoded_source_is_linked_in_encoded_space() {
     assert_eq!(stats["unit"], "persons");
     let persons = stats["total"].as_f64().expect("total");
     // Persons truly seen on the lists that were linked (the hotline's initials cannot be).
-    let links = palermo(dir.path(), &["--dir", "obs", "--format", "csv", "link"], &[]);
-    let linked: std::collections::BTreeSet<String> =
-        text(&links.stdout).lines().skip(1).filter_map(|l| l.split(',').next().map(str::to_owned)).collect();
-    assert!(linked.contains("police") && !linked.contains("hotline"), "linked lists: {linked:?}");
-    let seen_persons: std::collections::BTreeSet<&str> = truth["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .filter(|r| r["malformed"].is_null() && linked.contains(r["source"].as_str().unwrap_or("")))
-        .filter_map(|r| r["person_id"].as_str())
-        .collect();
-    let seen = seen_persons.len() as f64;
-    let (precision, recall) = precision_recall(dir.path(), &truth);
+    let links = check_links(dir.path(), &truth);
+    assert!(
+        links.linked_sources.contains("police") && !links.linked_sources.contains("hotline"),
+        "linked lists: {:?}",
+        links.linked_sources
+    );
+    let (seen, precision, recall) = (links.persons_seen as f64, links.precision, links.recall);
     eprintln!(
         "encoded-space linkage on the demo (seed 11, 800 persons, police encoded): {persons} persons counted, \
          {seen} truly seen; pairwise precision {precision:.3}, recall {recall:.3}"
