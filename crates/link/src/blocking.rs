@@ -44,7 +44,7 @@ fn resolve(settings: &LinkSettings, rule_idx: usize, rule: &BlockingRule) -> Res
             }
             BlockKey::Year(f) | BlockKey::MonthDay(f) => {
                 let idx = index(f)?;
-                if settings.fields[idx].kind != FieldKind::Date {
+                if !matches!(settings.fields[idx].kind, FieldKind::Date | FieldKind::EventDate) {
                     return Err(kind_error(f, "a date"));
                 }
                 if matches!(key, BlockKey::Year(_)) { ResolvedKey::Year(idx) } else { ResolvedKey::MonthDay(idx) }
@@ -125,6 +125,8 @@ pub(crate) struct RuleKeys {
     n_rules: usize,
     flat: Vec<u64>,
     oversized: Vec<FxHashSet<u64>>,
+    /// Per rule with [`BlockingRule::incomplete`] fields: whether each record lacks one of them.
+    incomplete: Vec<Option<Vec<bool>>>,
 }
 
 /// Counts of what blocking did.
@@ -142,7 +144,22 @@ pub struct BlockingStats {
 pub(crate) fn compute_keys(prep: &Prepared, settings: &LinkSettings, rules: &[BlockingRule]) -> Result<RuleKeys> {
     let n_rules = rules.len();
     let mut flat = vec![0u64; prep.n_records * n_rules];
+    let mut incomplete = Vec::with_capacity(n_rules);
     for (rule_idx, rule) in rules.iter().enumerate() {
+        if rule.incomplete.is_empty() {
+            incomplete.push(None);
+        } else {
+            let fields = rule
+                .incomplete
+                .iter()
+                .map(|name| {
+                    settings.field_index(name).ok_or_else(|| Error::UnknownField { rule_idx, field: name.clone() })
+                })
+                .collect::<Result<Vec<usize>>>()?;
+            incomplete.push(Some(
+                (0..prep.n_records).map(|r| fields.iter().any(|&f| prep.columns[f].value_id[r] == 0)).collect(),
+            ));
+        }
         let resolved = resolve(settings, rule_idx, rule)?;
         for (record, key) in rule_keys(prep, &resolved).into_iter().enumerate() {
             // 0 marks a missing key; a real hash of 0 is moved to 1 (a harmless extra collision).
@@ -150,7 +167,7 @@ pub(crate) fn compute_keys(prep: &Prepared, settings: &LinkSettings, rules: &[Bl
         }
     }
     let oversized = vec![FxHashSet::default(); n_rules];
-    Ok(RuleKeys { n_rules, flat, oversized })
+    Ok(RuleKeys { n_rules, flat, oversized, incomplete })
 }
 
 /// The candidate pairs `(a, b)` with `a < b`, sorted, each once; `visit` is called on every
@@ -205,6 +222,7 @@ where
             })
         };
         let source = &prep.source;
+        let incomplete = rule_keys.incomplete[rule_idx].as_deref();
         let visit = &visit;
         let keyed = &keyed;
         let visited = AtomicU64::new(0);
@@ -217,6 +235,9 @@ where
                     for y in x + 1..end {
                         let (p, q) = (keyed[x].1, keyed[y].1);
                         let (a, b) = if p < q { (p, q) } else { (q, p) };
+                        if incomplete.is_some_and(|inc| !inc[a as usize] && !inc[b as usize]) {
+                            continue;
+                        }
                         if link_type == LinkType::LinkOnly && source[a as usize] == source[b as usize] {
                             continue;
                         }

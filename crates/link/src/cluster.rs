@@ -75,9 +75,32 @@ fn renumber(labels: &[u32]) -> Vec<u32> {
         .collect()
 }
 
+/// Components larger than this are first cut by density (see [`split_sparse`]) before the
+/// correlation clustering, which compares every two records of a component.
+const DENSE_LIMIT: usize = 400;
+
 /// Clusters with duplicates allowed. `edges` must hold only pairs at or above the match
-/// threshold; `strict_weight` is the weight of the strict threshold.
-pub(crate) fn cluster_components(n: usize, edges: &[Edge], strict_weight: f64, min_density: f64) -> Clustering {
+/// threshold; `strict_weight` is the weight of the strict threshold; `weight(a, b)` scores any two
+/// records (prior included), also pairs that blocking never compared.
+///
+/// Method: connected components over the edges, then, inside each component of three or more
+/// records, greedy correlation clustering (Bansal, Blum and Chawla 2004; the agglomerative
+/// heuristic of Elsner and Schudy 2009): start from single records and repeatedly merge the two
+/// clusters whose records' pairwise weights sum highest, while that sum is positive. The weights
+/// are log-odds, so a pair of namesakes with different birth dates (strongly negative) keeps apart
+/// two persons that a record without a birth date links to both: components alone would chain
+/// them into one person.
+pub(crate) fn cluster_components<W>(
+    n: usize,
+    edges: &[Edge],
+    strict_weight: f64,
+    min_density: f64,
+    weight: W,
+) -> Clustering
+where
+    W: Fn(u32, u32) -> f64 + Sync,
+{
+    use rayon::prelude::*;
     let mut uf = UnionFind::new(n);
     for e in edges {
         uf.union(e.a, e.b);
@@ -88,25 +111,45 @@ pub(crate) fn cluster_components(n: usize, edges: &[Edge], strict_weight: f64, m
     for e in edges {
         by_component.entry(roots[e.a as usize]).or_default().push(*e);
     }
-    let mut labels = roots.clone();
-    let mut unstable_roots = BTreeSet::new();
     let mut component_roots: Vec<u32> = by_component.keys().copied().collect();
     component_roots.sort_unstable();
-    for root in component_roots {
-        let comp_edges = &by_component[&root];
-        let members: Vec<u32> = members_of(comp_edges);
-        if members.len() < 3 {
-            continue;
-        }
-        let strict: Vec<Edge> = comp_edges.iter().copied().filter(|e| e.weight >= strict_weight).collect();
-        let strict_pieces = count_pieces(&members, &strict);
-        if strict_pieces > 1 {
+    // Each component's pieces and whether it is unstable, computed in parallel and applied in
+    // root order (deterministic whatever the number of threads).
+    let results: Vec<(u32, Vec<Vec<u32>>, bool)> = component_roots
+        .par_iter()
+        .filter_map(|&root| {
+            let comp_edges = &by_component[&root];
+            let members: Vec<u32> = members_of(comp_edges);
+            if members.len() < 3 {
+                return None;
+            }
+            let strict: Vec<Edge> = comp_edges.iter().copied().filter(|e| e.weight >= strict_weight).collect();
+            let mut unstable = count_pieces(&members, &strict) > 1;
+            let mut coarse = Vec::new();
+            if members.len() > DENSE_LIMIT {
+                split_sparse(&members, comp_edges, min_density, &mut coarse);
+            } else {
+                coarse.push(members);
+            }
+            let mut pieces = Vec::new();
+            for piece in coarse {
+                if piece.len() < 3 || piece.len() > DENSE_LIMIT {
+                    pieces.push(piece);
+                } else {
+                    pieces.extend(correlation_clusters(&piece, &weight));
+                }
+            }
+            unstable |= pieces.len() > 1;
+            Some((root, pieces, unstable))
+        })
+        .collect();
+    let mut labels = roots.clone();
+    let mut unstable_roots = BTreeSet::new();
+    for (root, pieces, unstable) in results {
+        if unstable {
             unstable_roots.insert(root);
         }
-        let mut pieces = Vec::new();
-        split_sparse(&members, comp_edges, min_density, &mut pieces);
         if pieces.len() > 1 {
-            unstable_roots.insert(root);
             for piece in pieces {
                 let label = piece[0];
                 for &r in &piece {
@@ -119,6 +162,55 @@ pub(crate) fn cluster_components(n: usize, edges: &[Edge], strict_weight: f64, m
     let unstable =
         unstable_roots.into_iter().map(|root| cluster_of[root as usize]).collect::<BTreeSet<_>>().into_iter().collect();
     Clustering { cluster_of, unstable }
+}
+
+/// Greedy agglomerative correlation clustering of `members` (sorted): merges the two clusters
+/// with the highest positive sum of pairwise weights until none is positive. Ties go to the
+/// lowest cluster indices. Returns the pieces, each sorted, ordered by first member.
+fn correlation_clusters<W: Fn(u32, u32) -> f64>(members: &[u32], weight: &W) -> Vec<Vec<u32>> {
+    let k = members.len();
+    // between[p * k + q]: sum of weights between clusters p and q (p != q).
+    let mut between = vec![0.0f64; k * k];
+    for i in 0..k {
+        for j in i + 1..k {
+            let w = weight(members[i], members[j]);
+            between[i * k + j] = w;
+            between[j * k + i] = w;
+        }
+    }
+    let mut active: Vec<bool> = vec![true; k];
+    let mut clusters: Vec<Vec<u32>> = members.iter().map(|&m| vec![m]).collect();
+    loop {
+        let mut best: Option<(usize, usize, f64)> = None;
+        for p in (0..k).filter(|&p| active[p]) {
+            for q in (p + 1..k).filter(|&q| active[q]) {
+                let w = between[p * k + q];
+                if w > 0.0 && best.is_none_or(|(_, _, b)| w > b) {
+                    best = Some((p, q, w));
+                }
+            }
+        }
+        let Some((p, q, _)) = best else { break };
+        active[q] = false;
+        let moved = std::mem::take(&mut clusters[q]);
+        clusters[p].extend(moved);
+        for r in (0..k).filter(|&r| active[r] && r != p) {
+            let w = between[p * k + r] + between[q * k + r];
+            between[p * k + r] = w;
+            between[r * k + p] = w;
+        }
+    }
+    let mut pieces: Vec<Vec<u32>> = clusters
+        .into_iter()
+        .zip(active)
+        .filter(|(_, a)| *a)
+        .map(|(mut c, _)| {
+            c.sort_unstable();
+            c
+        })
+        .collect();
+    pieces.sort_unstable_by_key(|p| p[0]);
+    pieces
 }
 
 fn members_of(edges: &[Edge]) -> Vec<u32> {
@@ -319,6 +411,11 @@ mod tests {
         Edge { a, b, weight }
     }
 
+    /// Weights of the listed edges; every other pair weighs -10 (scored apart).
+    fn table_weight(edges: &[Edge]) -> impl Fn(u32, u32) -> f64 + Sync + '_ {
+        move |a, b| edges.iter().find(|e| (e.a, e.b) == (a.min(b), a.max(b))).map_or(-10.0, |e| e.weight)
+    }
+
     #[test]
     fn a_chain_of_weak_links_is_cut_and_flagged() {
         // Two dense triangles {0,1,2} and {3,4,5} joined by one weak bridge 2-3: components would
@@ -326,7 +423,7 @@ mod tests {
         let mut edges = vec![edge(0, 1, 20.0), edge(0, 2, 20.0), edge(1, 2, 20.0)];
         edges.extend([edge(3, 4, 20.0), edge(3, 5, 20.0), edge(4, 5, 20.0)]);
         edges.push(edge(2, 3, 5.0));
-        let c = cluster_components(7, &edges, 10.0, 0.5);
+        let c = cluster_components(7, &edges, 10.0, 0.5, table_weight(&edges));
         assert_eq!(c.cluster_of[0], c.cluster_of[2]);
         assert_eq!(c.cluster_of[3], c.cluster_of[5]);
         assert_ne!(c.cluster_of[2], c.cluster_of[3]);
@@ -337,7 +434,7 @@ mod tests {
     #[test]
     fn a_dense_cluster_stays_whole_but_is_flagged_when_strict_splits_it() {
         let edges = [edge(0, 1, 20.0), edge(0, 2, 6.0), edge(1, 2, 6.0)];
-        let c = cluster_components(3, &edges, 10.0, 0.5);
+        let c = cluster_components(3, &edges, 10.0, 0.5, table_weight(&edges));
         assert!(c.cluster_of.iter().all(|&x| x == c.cluster_of[0]));
         assert_eq!(c.unstable, vec![c.cluster_of[0]]);
     }
@@ -354,7 +451,7 @@ mod tests {
     fn cannot_link_splits_a_cluster_and_must_link_merges_two() {
         // {0,1,2} linked, 3 alone. Distinct(0,1) splits; 2 follows its heavier link (to 0).
         let edges = [edge(0, 1, 9.0), edge(0, 2, 12.0), edge(1, 2, 8.0)];
-        let c = cluster_components(4, &edges, 10.0, 0.5);
+        let c = cluster_components(4, &edges, 10.0, 0.5, table_weight(&edges));
         assert_eq!(c.cluster_of[0], c.cluster_of[1]);
         let (after, conflicts) = apply_constraints(&c.cluster_of, &edges, None, &[], &[(0, 1)]);
         assert!(conflicts.is_empty());
@@ -394,7 +491,7 @@ mod tests {
     #[test]
     fn no_constraints_change_nothing() {
         let edges = [edge(0, 1, 10.0)];
-        let c = cluster_components(3, &edges, 10.0, 0.5);
+        let c = cluster_components(3, &edges, 10.0, 0.5, table_weight(&edges));
         let (after, conflicts) = apply_constraints(&c.cluster_of, &edges, None, &[], &[]);
         assert_eq!(after, c.cluster_of);
         assert!(conflicts.is_empty());

@@ -17,6 +17,9 @@ pub const NULL_LEVEL: u8 = 0;
 /// Level 1 of every field: exact agreement.
 pub const EXACT_LEVEL: u8 = 1;
 
+/// Level 2 of the name fields: the given and family names agree crosswise (swapped).
+pub const SWAP_LEVEL: u8 = 2;
+
 /// One normalised field of all records, column-wise.
 #[derive(Clone, Debug)]
 pub(crate) struct Column {
@@ -33,6 +36,24 @@ pub(crate) struct Column {
     pub date: Vec<PartialDate>,
     /// Sorted token multiset of given + family names (name fields), interned; 0 when none.
     pub name_set_id: Vec<u32>,
+    /// Name fields: the relative frequency of each interned value (index = id) among the values
+    /// of the partner name field (given ↔ family), the chance that a non-match agrees with it
+    /// crosswise. Empty for other fields.
+    pub cross_frequency: Vec<f64>,
+}
+
+/// The combined values of a group of fields ([`LinkSettings::joint_frequency_groups`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Joint {
+    /// Field indices of the group.
+    pub fields: Vec<usize>,
+    /// Whether the group holds both name fields, which then count as an unordered set: the
+    /// group agrees when the names agree in either order.
+    pub unordered_names: bool,
+    /// Interned id of each record's combined value; 0 when a field of the group is missing.
+    pub ids: Vec<u32>,
+    /// Relative frequency of each combined value among the records that have one (index = id).
+    pub frequency: Vec<f64>,
 }
 
 /// One field of one record as comparison reads it: everything in one small struct, and the
@@ -55,6 +76,10 @@ pub(crate) struct Prepared {
     pub columns: Vec<Column>,
     /// Source index of each record (interned from the record's source label).
     pub source: Vec<u32>,
+    /// Combined values of the joint-frequency groups, in the settings' order.
+    pub joint: Vec<Joint>,
+    /// The given-name and family-name fields, compared crosswise.
+    pub names: Option<(usize, usize)>,
     kinds: Vec<FieldKind>,
     cells: Vec<Cell>,
     /// Normalised texts of all cells, record after record.
@@ -84,8 +109,10 @@ fn build_cells(columns: &[Column], n_records: usize) -> (Vec<Cell>, String) {
             let text = &col.text[r];
             let text_start = u32::try_from(arena.len()).unwrap_or(u32::MAX);
             arena.push_str(text);
-            let aux = if col.kind == FieldKind::Date {
+            let aux = if matches!(col.kind, FieldKind::Date | FieldKind::EventDate) {
                 pack_date(&col.date[r])
+            } else if col.kind == FieldKind::ApproximateYear {
+                pack_year(text)
             } else {
                 col.phonetic_id.get(r).copied().unwrap_or(0)
             };
@@ -128,10 +155,19 @@ impl Interner {
     }
 
     fn frequencies(&self) -> Vec<f64> {
-        let total: u64 = self.counts.iter().skip(1).sum();
-        let total = total.max(1) as f64;
-        self.counts.iter().map(|&c| c as f64 / total).collect()
+        leave_one_out_frequencies(&self.counts)
     }
+}
+
+/// Relative frequencies of interned values (index 0, "missing", is not counted), left one out:
+/// `(count − 1) / (total − 1)`, at least one in `total − 1`. A value's frequency stands for the
+/// chance that a *non-matching* record shares it with a given record, which cannot be that
+/// record itself: counting it would make every value of a small list look common (a name seen
+/// twice among five records is not shared by 40% of other people).
+fn leave_one_out_frequencies(counts: &[u64]) -> Vec<f64> {
+    let total: u64 = counts.iter().skip(1).sum();
+    let others = total.saturating_sub(1).max(1) as f64;
+    counts.iter().map(|&c| if c == 0 { 0.0 } else { c.saturating_sub(1).max(1) as f64 / others }).collect()
 }
 
 /// Normalises one raw value for its field kind.
@@ -160,6 +196,40 @@ pub(crate) fn normalise_value(kind: FieldKind, raw: &str) -> String {
         FieldKind::Postcode => normalize::postcode(raw),
         FieldKind::DocumentNumber => normalize::document_number(raw),
         FieldKind::Category => normalize::category(raw),
+        FieldKind::EventDate => {
+            let date = normalize::parse_date(raw);
+            if date.is_empty() { String::new() } else { date.to_canonical() }
+        }
+        FieldKind::ApproximateYear => {
+            let trimmed = raw.trim();
+            let (estimated, digits) = match trimmed.strip_prefix('~') {
+                Some(rest) => (true, rest.trim()),
+                None => (false, trimmed),
+            };
+            match digits.parse::<u16>() {
+                Ok(year) if year > 0 => format!("{}{year}", if estimated { "~" } else { "" }),
+                _ => String::new(),
+            }
+        }
+        FieldKind::CodeSet => {
+            let mut codes: Vec<String> =
+                raw.split(['|', ',', ';']).map(normalize::category).filter(|c| !c.is_empty()).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            codes.join("|")
+        }
+    }
+}
+
+/// Bit of a packed approximate year that marks an estimate.
+const ESTIMATED_YEAR: u32 = 1 << 31;
+
+/// Packs a normalised approximate year (`1994` or `~1994`): the year, with [`ESTIMATED_YEAR`]
+/// set for an estimate; 0 when empty.
+fn pack_year(text: &str) -> u32 {
+    match text.strip_prefix('~') {
+        Some(rest) => rest.parse::<u32>().map_or(0, |y| y | ESTIMATED_YEAR),
+        None => text.parse::<u32>().unwrap_or(0),
     }
 }
 
@@ -193,7 +263,7 @@ impl Prepared {
             } else {
                 Vec::new()
             };
-            let date = if spec.kind == FieldKind::Date {
+            let date = if matches!(spec.kind, FieldKind::Date | FieldKind::EventDate) {
                 values
                     .par_iter()
                     .map(|row| row.get(field_idx).map(|v| normalize::parse_date(v.as_ref())).unwrap_or_default())
@@ -209,7 +279,12 @@ impl Prepared {
                 phonetic_id,
                 date,
                 name_set_id: Vec::new(),
+                cross_frequency: Vec::new(),
             });
+        }
+        if let (Some(g), Some(f)) = (given_idx, family_idx) {
+            columns[g].cross_frequency = cross_frequency(&columns[g], &columns[f]);
+            columns[f].cross_frequency = cross_frequency(&columns[f], &columns[g]);
         }
         // The unordered name set is shared by the given- and family-name columns.
         if let (Some(g), Some(f)) = (given_idx, family_idx) {
@@ -231,13 +306,53 @@ impl Prepared {
             columns[g].name_set_id.clone_from(&ids);
             columns[f].name_set_id = ids;
         }
-        Prepared::assemble(n_records, columns, sources.to_vec())
+        let joint = settings
+            .joint_frequency_groups
+            .iter()
+            .map(|group| {
+                let fields: Vec<usize> = group.iter().filter_map(|name| settings.field_index(name)).collect();
+                // Both names in a group: they count as one unordered set (either order agrees).
+                let unordered = |f: usize| {
+                    given_idx
+                        .zip(family_idx)
+                        .is_some_and(|(g, fam)| (f == g || f == fam) && fields.contains(&g) && fields.contains(&fam))
+                };
+                let mut interner: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+                let mut counts = vec![0u64];
+                let ids = (0..n_records)
+                    .map(|r| {
+                        let key: Vec<u32> = fields
+                            .iter()
+                            .map(|&f| if unordered(f) { columns[f].name_set_id[r] } else { columns[f].value_id[r] })
+                            .collect();
+                        if key.contains(&0) {
+                            return 0;
+                        }
+                        let next = counts.len() as u32;
+                        let id = *interner.entry(key).or_insert(next);
+                        if id == next {
+                            counts.push(0);
+                        }
+                        counts[id as usize] += 1;
+                        id
+                    })
+                    .collect();
+                let unordered_names = fields.iter().any(|&f| unordered(f));
+                Joint { fields, unordered_names, ids, frequency: leave_one_out_frequencies(&counts) }
+            })
+            .collect();
+        let mut prep = Prepared::assemble(n_records, columns, sources.to_vec());
+        prep.joint = joint;
+        prep
     }
 
     fn assemble(n_records: usize, columns: Vec<Column>, source: Vec<u32>) -> Prepared {
         let (cells, arena) = build_cells(&columns, n_records);
         let kinds = columns.iter().map(|c| c.kind).collect();
-        Prepared { n_records, columns, source, kinds, cells, arena }
+        let given = columns.iter().position(|c| c.kind == FieldKind::GivenName);
+        let family = columns.iter().position(|c| c.kind == FieldKind::FamilyName);
+        let names = given.zip(family);
+        Prepared { n_records, columns, source, joint: Vec::new(), names, kinds, cells, arena }
     }
 
     /// Interned value of a record's field (0 when missing), read from the row-major cells that a
@@ -248,7 +363,7 @@ impl Prepared {
     }
 
     #[inline]
-    fn text(&self, cell: &Cell) -> &str {
+    pub(crate) fn text(&self, cell: &Cell) -> &str {
         let start = cell.text_start as usize;
         self.arena.get(start..start + cell.text_len as usize).unwrap_or("")
     }
@@ -271,10 +386,30 @@ impl Prepared {
                 phonetic_id: pick(&c.phonetic_id, indices),
                 date: pick(&c.date, indices),
                 name_set_id: pick(&c.name_set_id, indices),
+                cross_frequency: Vec::new(),
             })
             .collect();
         Prepared::assemble(indices.len(), columns, pick(&self.source, indices))
     }
+}
+
+/// For each value of `column` (by id), its relative frequency among the values of `partner`.
+fn cross_frequency(column: &Column, partner: &Column) -> Vec<f64> {
+    let mut texts: Vec<&str> = vec![""; column.frequency.len()];
+    for (t, &id) in column.text.iter().zip(&column.value_id) {
+        texts[id as usize] = t;
+    }
+    let mut partner_ids: FxHashMap<&str, u32> = FxHashMap::default();
+    for (t, &id) in partner.text.iter().zip(&partner.value_id) {
+        partner_ids.entry(t.as_str()).or_insert(id);
+    }
+    texts
+        .iter()
+        .map(|t| match partner_ids.get(t) {
+            Some(&id) if id != 0 => partner.frequency[id as usize],
+            _ => 0.0,
+        })
+        .collect()
 }
 
 /// The first given-name field and the first family-name field, compared crosswise.
@@ -305,7 +440,42 @@ pub(crate) fn compare(prep: &Prepared, a: usize, b: usize) -> u64 {
     for (field_idx, ((&kind, ca), cb)) in prep.kinds.iter().zip(row_a).zip(row_b).enumerate() {
         set_level(&mut gamma, field_idx, compare_cells(prep, kind, ca, cb));
     }
+    if let Some((g, f)) = prep.names {
+        gamma = compare_crosswise(prep, gamma, (&row_a[g], &row_a[f]), (&row_b[g], &row_b[f]), (g, f));
+    }
     gamma
+}
+
+/// Given and family names written the other way round *and* misspelt ("Berger, Saar" against
+/// "Sara Berger") agree on neither field directly. When a direct level is weak, the names are
+/// also compared crosswise (given with family, family with given); the crosswise levels replace
+/// the direct ones when they are better in sum. A crosswise exact agreement takes the swap level
+/// of its field, a crosswise near agreement the same fuzzy levels as a direct one.
+fn compare_crosswise(prep: &Prepared, gamma: u64, a: (&Cell, &Cell), b: (&Cell, &Cell), fields: (usize, usize)) -> u64 {
+    let (g, f) = fields;
+    let (direct_g, direct_f) = (level_of(gamma, g), level_of(gamma, f));
+    if direct_g == NULL_LEVEL || direct_f == NULL_LEVEL || (direct_g < 4 && direct_f < 4) {
+        return gamma;
+    }
+    let crossed = |x: &Cell, y: &Cell, kind: FieldKind| -> u8 {
+        let (tx, ty) = (prep.text(x), prep.text(y));
+        if tx == ty {
+            return SWAP_LEVEL;
+        }
+        // Crosswise, the "phonetic" level is reached by string similarity only (phonetic keys
+        // are per field): Jaro-Winkler >= 0.92.
+        compare_distinct_texts(kind, tx, ty).max(3)
+    };
+    let cross_g = crossed(a.0, b.1, FieldKind::GivenName);
+    let cross_f = crossed(a.1, b.0, FieldKind::FamilyName);
+    if u16::from(cross_g) + u16::from(cross_f) >= u16::from(direct_g) + u16::from(direct_f) {
+        return gamma;
+    }
+    let mask = !((0xFu64 << (4 * g)) | (0xFu64 << (4 * f)));
+    let mut out = gamma & mask;
+    set_level(&mut out, g, cross_g);
+    set_level(&mut out, f, cross_f);
+    out
 }
 
 /// Compares two records' cells of one field.
@@ -328,6 +498,22 @@ fn compare_cells(prep: &Prepared, kind: FieldKind, a: &Cell, b: &Cell) -> u8 {
     }
     if ia == 0 || ib == 0 {
         return NULL_LEVEL;
+    }
+    match kind {
+        FieldKind::EventDate => return compare_event_dates(&unpack_date(a.aux), &unpack_date(b.aux)),
+        FieldKind::ApproximateYear => {
+            // Two known years are the birth date's to compare.
+            if a.aux & ESTIMATED_YEAR == 0 && b.aux & ESTIMATED_YEAR == 0 {
+                return NULL_LEVEL;
+            }
+            return match (a.aux & !ESTIMATED_YEAR).abs_diff(b.aux & !ESTIMATED_YEAR) {
+                0 => 1,
+                1 => 2,
+                2 => 3,
+                _ => 4,
+            };
+        }
+        _ => {}
     }
     if ia == ib {
         return EXACT_LEVEL;
@@ -391,7 +577,14 @@ fn compare_distinct_texts(kind: FieldKind, ta: &str, tb: &str) -> u8 {
             }
         }
         FieldKind::Sex | FieldKind::Category => 2,
-        FieldKind::Date => NULL_LEVEL,
+        FieldKind::CodeSet => {
+            if ta.split('|').any(|x| tb.split('|').any(|y| x == y)) {
+                2
+            } else {
+                3
+            }
+        }
+        FieldKind::Date | FieldKind::EventDate | FieldKind::ApproximateYear => NULL_LEVEL,
     }
 }
 
@@ -532,8 +725,9 @@ fn shares_token_or_initial(a: &str, b: &str) -> bool {
     short.split(' ').any(|s| s.len() > 1 && long.split(' ').any(|t| t == s))
 }
 
-/// Date levels: 1 exact, 2 one character or day/month swap, 3 within 31 days, 4 same year (or
-/// consistent partial date), 5 within 10 years, 6 else; 0 when either date is unknown.
+/// Date levels: 1 exact, 2 one character or day/month swap, 3 within 7 days, 4 within 31 days,
+/// 5 same year (or consistent partial date), 6 within 10 years, 7 else; 0 when either date is
+/// unknown.
 pub(crate) fn compare_dates(a: &PartialDate, b: &PartialDate) -> u8 {
     if a.is_empty() || b.is_empty() {
         return NULL_LEVEL;
@@ -546,27 +740,49 @@ pub(crate) fn compare_dates(a: &PartialDate, b: &PartialDate) -> u8 {
         if swapped || digits_within_one_edit(a, b) {
             return 2;
         }
-        if (da - db).abs() <= 31 {
+        if (da - db).abs() <= 7 {
             return 3;
+        }
+        if (da - db).abs() <= 31 {
+            return 4;
         }
     }
     match (a.year, b.year) {
         (Some(ya), Some(yb)) => {
             if ya == yb {
-                4
-            } else if (ya - yb).abs() <= 10 {
                 5
-            } else {
+            } else if (ya - yb).abs() <= 10 {
                 6
+            } else {
+                7
             }
         }
         _ => {
             if a.month.is_some() && a.month == b.month && a.day.is_some() && a.day == b.day {
-                4
+                5
             } else {
-                6
+                7
             }
         }
+    }
+}
+
+/// Compares two event dates (see [`FieldKind::EventDate`]).
+fn compare_event_dates(a: &PartialDate, b: &PartialDate) -> u8 {
+    if let (Some(da), Some(db)) = (a.days_since_epoch(), b.days_since_epoch()) {
+        return match (da - db).abs() {
+            0 => 1,
+            1..=7 => 2,
+            8..=30 => 3,
+            31..=90 => 4,
+            91..=365 => 5,
+            _ => 6,
+        };
+    }
+    match (a.year, b.year) {
+        (Some(ya), Some(yb)) if ya == yb => 5,
+        (Some(_), Some(_)) => 6,
+        _ => NULL_LEVEL,
     }
 }
 
@@ -580,10 +796,11 @@ mod tests {
         assert_eq!(compare_dates(&d("1990-03-07"), &d("1990-03-07")), 1);
         assert_eq!(compare_dates(&d("1990-03-07"), &d("1990-07-03")), 2, "day/month swap");
         assert_eq!(compare_dates(&d("1990-03-07"), &d("1990-03-08")), 2, "one digit");
-        assert_eq!(compare_dates(&d("1990-03-07"), &d("1990-04-01")), 3, "within 31 days");
-        assert_eq!(compare_dates(&d("1990-03-07"), &d("1990")), 4, "partial, same year");
-        assert_eq!(compare_dates(&d("1990-03-07"), &d("1985-11-20")), 5);
-        assert_eq!(compare_dates(&d("1990-03-07"), &d("1950-11-20")), 6);
+        assert_eq!(compare_dates(&d("1990-03-07"), &d("1990-03-12")), 3, "within 7 days");
+        assert_eq!(compare_dates(&d("1990-03-07"), &d("1990-04-01")), 4, "within 31 days");
+        assert_eq!(compare_dates(&d("1990-03-07"), &d("1990")), 5, "partial, same year");
+        assert_eq!(compare_dates(&d("1990-03-07"), &d("1985-11-20")), 6);
+        assert_eq!(compare_dates(&d("1990-03-07"), &d("1950-11-20")), 7);
         assert_eq!(compare_dates(&d("1990-03-07"), &d("")), 0);
         // Impossible dates keep their digits for the one-edit test.
         assert_eq!(normalise_value(FieldKind::Date, "1816-17-30"), "18161730");

@@ -56,13 +56,15 @@ mod error;
 pub mod evaluate;
 pub mod model;
 pub mod normalize;
+mod score;
 pub mod settings;
+mod uncertainty;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 pub use blocking::BlockingStats;
-use compare::{EXACT_LEVEL, MAX_FIELDS, Prepared, level_of};
+use compare::{MAX_FIELDS, Prepared, level_of};
 pub use error::{Error, Result};
 pub use evaluate::{
     ClusterMetrics, ExactClusterMetrics, PairMetrics, evaluate_clusters, evaluate_pairs, intern_labels,
@@ -141,8 +143,8 @@ pub struct Explanation {
 /// Something a person should look at.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReviewItem {
-    /// A pair with probability between the review and the match threshold (index into
-    /// [`LinkOutput::pairs`]).
+    /// A pair with probability in the review band, `[review_threshold, review_upper_threshold)`
+    /// (index into [`LinkOutput::pairs`]).
     BorderlinePair { pair_idx: usize },
     /// A cluster that falls apart at the strict threshold or was cut for being sparse (the id
     /// of its first record's cluster).
@@ -175,6 +177,7 @@ pub struct LinkOutput {
     /// Cannot-link constraints that must-links overrode (see [`Constraints`]).
     pub constraint_conflicts: Vec<(u32, u32)>,
     match_threshold: f64,
+    review_upper_threshold: f64,
 }
 
 impl LinkOutput {
@@ -187,7 +190,7 @@ impl LinkOutput {
             .enumerate()
             .map(|(f, &weight)| {
                 let level = level_of(pair.levels, f);
-                let base = self.model.level_weight(f, level);
+                let base = self.model.level_weight_in(pair.levels, f, level);
                 let label = if level == 0 {
                     "null"
                 } else {
@@ -234,6 +237,31 @@ impl LinkOutput {
     }
 }
 
+/// The comparison vector (levels packed as in [`ScoredPair::levels`]) of each of `pairs` of
+/// `records`: for diagnostics, such as measuring the level distribution of known matches.
+pub fn compare_pairs(records: &[LinkRecord], settings: &LinkSettings, pairs: &[(u32, u32)]) -> Result<Vec<u64>> {
+    validate(records, settings)?;
+    let mut source_ids: FxHashMap<&str, u32> = FxHashMap::default();
+    let sources: Vec<u32> = records
+        .iter()
+        .map(|r| {
+            let next = source_ids.len() as u32;
+            *source_ids.entry(r.source.as_str()).or_insert(next)
+        })
+        .collect();
+    let rows: Vec<&[String]> = records.iter().map(|r| r.values.as_slice()).collect();
+    let prep = Prepared::build(settings, &sources, &rows);
+    pairs
+        .iter()
+        .map(|&(a, b)| {
+            if a as usize >= records.len() || b as usize >= records.len() {
+                return Err(Error::InvalidSettings { reason: format!("pair ({a}, {b}) out of range") });
+            }
+            Ok(compare::compare(&prep, a as usize, b as usize))
+        })
+        .collect()
+}
+
 fn validate(records: &[LinkRecord], settings: &LinkSettings) -> Result<()> {
     let n_fields = settings.fields.len();
     if n_fields == 0 || n_fields > MAX_FIELDS {
@@ -254,6 +282,11 @@ fn validate(records: &[LinkRecord], settings: &LinkSettings) -> Result<()> {
     if !(in_unit(t.0) && in_unit(t.1) && in_unit(t.2) && t.0 <= t.1 && t.1 <= t.2) {
         return Err(Error::InvalidSettings {
             reason: "thresholds must satisfy 0 < review <= match <= strict < 1".to_owned(),
+        });
+    }
+    if !(in_unit(settings.review_upper_threshold) && settings.review_upper_threshold >= t.0) {
+        return Err(Error::InvalidSettings {
+            reason: "the review band's upper threshold must be in (review, 1)".to_owned(),
         });
     }
     if settings.blocking_rules.is_empty() {
@@ -343,7 +376,7 @@ pub fn link_with_constraints(
 
     progress.stage("estimate u");
     let total_pairs = total_pairs(&sources, settings.link_type);
-    let (u, u_pairs) = model::estimate_u(&prep, settings);
+    let u = model::estimate_u(&prep, settings);
     check_cancel(progress)?;
 
     progress.stage("em");
@@ -386,40 +419,19 @@ pub fn link_with_constraints(
         .iter()
         .map(|c| c.value_id.iter().filter(|&&id| id != 0).count() as f64 / records.len().max(1) as f64)
         .collect();
-    let fitted = model::combine_sessions(settings, u, u_pairs, runs, records.len(), total_pairs, &completeness);
+    let fitted = model::combine_sessions(settings, u, runs, records.len(), total_pairs, &completeness);
 
     progress.stage("score");
-    let prior_weight = fitted.prior_weight();
-    let level_weights: Vec<Vec<f64>> =
-        (0..n_fields).map(|f| (0..n_levels[f]).map(|l| fitted.level_weight(f, l as u8)).collect()).collect();
-    // Term-frequency adjustment per interned value: log2(u(exact) / tf(value)).
-    let tf_adjust: Vec<Vec<f64>> = (0..n_fields)
-        .map(|f| {
-            if !settings.fields[f].term_frequency {
-                return Vec::new();
-            }
-            let u_exact = fitted.u[f][usize::from(EXACT_LEVEL)];
-            prep.columns[f].frequency.iter().map(|&tf| if tf > 0.0 { (u_exact / tf).log2() } else { 0.0 }).collect()
-        })
-        .collect();
+    let scorer = score::Scorer::new(&fitted, settings, &prep);
     let review_weight = (settings.review_threshold / (1.0 - settings.review_threshold)).log2();
     let mut keys = blocking::compute_keys(&prep, settings, &settings.blocking_rules)?;
     let (pairs, blocking_stats) =
         blocking::candidate_pairs(&prep, &mut keys, settings.link_type, settings.max_block_size, true, |a, b| {
             let gamma = compare::compare(&prep, a as usize, b as usize);
-            let mut weight = prior_weight;
             // Weights on the stack first: most candidate pairs fall below the review threshold
             // and must not cost an allocation.
             let mut weights = [0.0f64; MAX_FIELDS];
-            for (f, slot) in weights.iter_mut().enumerate().take(n_fields) {
-                let level = level_of(gamma, f);
-                let mut w = level_weights[f][usize::from(level)];
-                if level == EXACT_LEVEL && !tf_adjust[f].is_empty() {
-                    w += tf_adjust[f][prep.value_id(a as usize, f) as usize];
-                }
-                weight += w;
-                *slot = w;
-            }
+            let weight = scorer.score(&prep, a as usize, b as usize, gamma, &mut weights);
             if weight < review_weight {
                 return None;
             }
@@ -445,7 +457,12 @@ pub fn link_with_constraints(
         cluster::cluster_one_per_source(records.len(), &edges, &sources)
     } else {
         let strict_weight = (settings.strict_threshold / (1.0 - settings.strict_threshold)).log2();
-        cluster::cluster_components(records.len(), &edges, strict_weight, settings.min_cluster_density)
+        let weight = |a: u32, b: u32| {
+            let (a, b) = (a.min(b) as usize, a.max(b) as usize);
+            let mut scratch = [0.0f64; MAX_FIELDS];
+            scorer.score(&prep, a, b, compare::compare(&prep, a, b), &mut scratch)
+        };
+        cluster::cluster_components(records.len(), &edges, strict_weight, settings.min_cluster_density, weight)
     };
     let mut constraint_conflicts = Vec::new();
     if !constraints.must_link.is_empty() || !constraints.cannot_link.is_empty() {
@@ -458,11 +475,12 @@ pub fn link_with_constraints(
             &constraints.cannot_link,
         );
         // Unstable clusters keep their flag under their new number (found by their first record).
-        let mut unstable: Vec<u32> = clustering
-            .unstable
-            .iter()
-            .filter_map(|&old| clustering.cluster_of.iter().position(|&c| c == old).map(|r| cluster_of[r]))
-            .collect();
+        let mut first_record: FxHashMap<u32, usize> = FxHashMap::default();
+        for (r, &c) in clustering.cluster_of.iter().enumerate() {
+            first_record.entry(c).or_insert(r);
+        }
+        let mut unstable: Vec<u32> =
+            clustering.unstable.iter().filter_map(|old| first_record.get(old).map(|&r| cluster_of[r])).collect();
         unstable.sort_unstable();
         unstable.dedup();
         clustering = cluster::Clustering { cluster_of, unstable };
@@ -471,7 +489,7 @@ pub fn link_with_constraints(
     let mut review: Vec<ReviewItem> = pairs
         .par_iter()
         .enumerate()
-        .filter(|(_, p)| p.match_probability < settings.match_threshold)
+        .filter(|(_, p)| p.match_probability < settings.review_upper_threshold)
         .map(|(pair_idx, _)| ReviewItem::BorderlinePair { pair_idx })
         .collect();
     review.extend(clustering.unstable.iter().map(|&cluster_id| ReviewItem::UnstableCluster { cluster_id }));
@@ -491,6 +509,7 @@ pub fn link_with_constraints(
         model: fitted,
         diagnostics,
         match_threshold: settings.match_threshold,
+        review_upper_threshold: settings.review_upper_threshold,
         constraint_conflicts,
     })
 }

@@ -32,7 +32,7 @@ use crate::settings::{LinkSettings, LinkType};
 const U_PSEUDO_COUNT: f64 = 0.5;
 
 /// Floor of any m or u probability, to keep weights finite.
-const MIN_PROBABILITY: f64 = 1e-9;
+pub(crate) const MIN_PROBABILITY: f64 = 1e-9;
 
 /// One EM run on the pairs of one training rule.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,8 +55,15 @@ pub struct FittedModel {
     pub level_labels: Vec<Vec<&'static str>>,
     /// `m[f][level]`, level 0 (null) unused.
     pub m: Vec<Vec<f64>>,
-    /// `u[f][level]`, level 0 (null) unused.
+    /// `u[f][level]`, level 0 (null) unused: over all random pairs.
     pub u: Vec<Vec<f64>>,
+    /// Fields whose agreement stratifies the u of the others
+    /// ([`LinkSettings::u_conditioned_on`]).
+    pub conditioning_fields: Vec<usize>,
+    /// `u_by_stratum[stratum][f][level]`: u among random pairs of one agreement pattern of the
+    /// conditioning fields (see [`FittedModel::stratum`]); the conditioning fields keep their
+    /// unconditional u.
+    pub u_by_stratum: Vec<Vec<Vec<f64>>>,
     /// Prior probability that two random records match (λ).
     pub prior_match_probability: f64,
     pub sessions: Vec<EmSession>,
@@ -73,7 +80,7 @@ impl FittedModel {
         (p / (1.0 - p)).log2()
     }
 
-    /// `log2(m / u)` of a field's level; zero for the null level.
+    /// `log2(m / u)` of a field's level with the unconditional u; zero for the null level.
     pub fn level_weight(&self, field_idx: usize, level: u8) -> f64 {
         if level == NULL_LEVEL {
             return 0.0;
@@ -81,6 +88,53 @@ impl FittedModel {
         let l = usize::from(level);
         (self.m[field_idx][l].max(MIN_PROBABILITY) / self.u[field_idx][l].max(MIN_PROBABILITY)).log2()
     }
+
+    /// `log2(m / u)` of a field's level in a pair whose comparison vector is `gamma`: u is the one
+    /// of the pair's stratum; zero for the null level.
+    pub fn level_weight_in(&self, gamma: u64, field_idx: usize, level: u8) -> f64 {
+        if level == NULL_LEVEL {
+            return 0.0;
+        }
+        let l = usize::from(level);
+        let u = self.u_by_stratum[self.stratum(gamma)][field_idx][l];
+        (self.m[field_idx][l].max(MIN_PROBABILITY) / u.max(MIN_PROBABILITY)).log2()
+    }
+
+    /// The stratum of a comparison vector: the agreement (missing, exact, other) of each
+    /// conditioning field, as a base-3 number.
+    pub fn stratum(&self, gamma: u64) -> usize {
+        stratum_of(&self.conditioning_fields, gamma)
+    }
+}
+
+/// The stratum of `gamma` for the conditioning fields `fields` (see [`FittedModel::stratum`]).
+pub(crate) fn stratum_of(fields: &[usize], gamma: u64) -> usize {
+    fields.iter().fold(0, |acc, &f| {
+        let code = match level_of(gamma, f) {
+            NULL_LEVEL => 0,
+            EXACT_LEVEL => 1,
+            _ => 2,
+        };
+        acc * 3 + code
+    })
+}
+
+/// Number of strata for `n` conditioning fields.
+pub(crate) fn n_strata(n: usize) -> usize {
+    3usize.pow(u32::try_from(n).unwrap_or(0))
+}
+
+/// Pseudo-count with which a stratum's u is shrunk towards the unconditional u, so that a
+/// stratum with few random pairs keeps sensible values.
+const STRATUM_SHRINKAGE: f64 = 200.0;
+
+/// u probabilities: unconditional, and by stratum of the conditioning fields.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct EstimatedU {
+    pub u: Vec<Vec<f64>>,
+    pub conditioning_fields: Vec<usize>,
+    pub by_stratum: Vec<Vec<Vec<f64>>>,
+    pub pairs: u64,
 }
 
 /// Converts a match weight (log2 Bayes factor including the prior) into a probability.
@@ -150,7 +204,10 @@ fn sample_across_sources(prep: &Prepared, target: usize, seed: u64) -> (Prepared
 }
 
 /// Estimates u from random pairs (all pairs when there are fewer than the sample size).
-pub(crate) fn estimate_u(prep: &Prepared, settings: &LinkSettings) -> (Vec<Vec<f64>>, u64) {
+pub(crate) fn estimate_u(prep: &Prepared, settings: &LinkSettings) -> EstimatedU {
+    let conditioning_fields: Vec<usize> =
+        settings.u_conditioned_on.iter().filter_map(|name| settings.field_index(name)).collect();
+    let strata = n_strata(conditioning_fields.len());
     let n = prep.n_records;
     let n_fields = settings.fields.len();
     let all_pairs = (n as u64) * (n.saturating_sub(1) as u64) / 2;
@@ -177,20 +234,23 @@ pub(crate) fn estimate_u(prep: &Prepared, settings: &LinkSettings) -> (Vec<Vec<f
         sample_across_sources(prep, target, settings.seed)
     };
     let prep = &sample_prep;
+    // counts[stratum * n_fields + field][level]
+    let conditioning = &conditioning_fields;
     let counts = pairs
         .par_chunks(16_384)
         .map(|chunk| {
-            let mut counts = vec![[0u64; 16]; n_fields];
+            let mut counts = vec![[0u64; 16]; strata * n_fields];
             for &(a, b) in chunk {
                 let gamma = compare(prep, a as usize, b as usize);
-                for (f, row) in counts.iter_mut().enumerate() {
-                    row[usize::from(level_of(gamma, f))] += 1;
+                let stratum = stratum_of(conditioning, gamma);
+                for f in 0..n_fields {
+                    counts[stratum * n_fields + f][usize::from(level_of(gamma, f))] += 1;
                 }
             }
             counts
         })
         .reduce(
-            || vec![[0u64; 16]; n_fields],
+            || vec![[0u64; 16]; strata * n_fields],
             |mut x, y| {
                 for (rx, ry) in x.iter_mut().zip(&y) {
                     for (cx, cy) in rx.iter_mut().zip(ry) {
@@ -200,22 +260,39 @@ pub(crate) fn estimate_u(prep: &Prepared, settings: &LinkSettings) -> (Vec<Vec<f
                 x
             },
         );
-    let u = settings
-        .fields
-        .iter()
-        .enumerate()
-        .map(|(f, spec)| {
-            let n_levels = spec.kind.n_levels();
-            let observed: f64 = (1..n_levels).map(|l| counts[f][l] as f64).sum();
-            let denominator = observed + U_PSEUDO_COUNT * (n_levels - 1) as f64;
-            let mut row = vec![0.0; n_levels];
+    let n_levels: Vec<usize> = settings.fields.iter().map(|spec| spec.kind.n_levels()).collect();
+    let u: Vec<Vec<f64>> = (0..n_fields)
+        .map(|f| {
+            let total = |l: usize| (0..strata).map(|s| counts[s * n_fields + f][l] as f64).sum::<f64>();
+            let observed: f64 = (1..n_levels[f]).map(total).sum();
+            let denominator = observed + U_PSEUDO_COUNT * (n_levels[f] - 1) as f64;
+            let mut row = vec![0.0; n_levels[f]];
             for (l, slot) in row.iter_mut().enumerate().skip(1) {
-                *slot = (counts[f][l] as f64 + U_PSEUDO_COUNT) / denominator;
+                *slot = (total(l) + U_PSEUDO_COUNT) / denominator;
             }
             row
         })
         .collect();
-    (u, pairs.len() as u64)
+    // Each stratum's u, shrunk towards the unconditional u by STRATUM_SHRINKAGE pseudo-pairs.
+    let by_stratum = (0..strata)
+        .map(|s| {
+            (0..n_fields)
+                .map(|f| {
+                    if conditioning_fields.contains(&f) {
+                        return u[f].clone();
+                    }
+                    let row = &counts[s * n_fields + f];
+                    let observed: f64 = (1..n_levels[f]).map(|l| row[l] as f64).sum();
+                    let mut out = vec![0.0; n_levels[f]];
+                    for (l, slot) in out.iter_mut().enumerate().skip(1) {
+                        *slot = (row[l] as f64 + STRATUM_SHRINKAGE * u[f][l]) / (observed + STRATUM_SHRINKAGE);
+                    }
+                    out
+                })
+                .collect()
+        })
+        .collect();
+    EstimatedU { u, conditioning_fields, by_stratum, pairs: pairs.len() as u64 }
 }
 
 /// Counts of distinct comparison vectors, sorted by vector for a deterministic EM.
@@ -233,7 +310,7 @@ pub(crate) fn run_em(
     patterns: &Patterns,
     fields: &[usize],
     n_levels: &[usize],
-    u: &[Vec<f64>],
+    u: &EstimatedU,
     settings: &LinkSettings,
 ) -> (Vec<Vec<f64>>, f64, usize, bool) {
     let mut m: Vec<Vec<f64>> = n_levels.iter().map(|&n| initial_m(n)).collect();
@@ -247,6 +324,7 @@ pub(crate) fn run_em(
         let mut total = 0.0;
         for &(gamma, count) in patterns {
             let count = count as f64;
+            let u = &u.by_stratum[stratum_of(&u.conditioning_fields, gamma)];
             let (mut pm, mut pu) = (lambda, 1.0 - lambda);
             for &f in fields {
                 let l = usize::from(level_of(gamma, f));
@@ -292,8 +370,7 @@ pub(crate) fn run_em(
 /// Combines sessions into a model: averaged m per field, prior λ from the blocks' match shares.
 pub(crate) fn combine_sessions(
     settings: &LinkSettings,
-    u: Vec<Vec<f64>>,
-    u_pairs: u64,
+    u: EstimatedU,
     runs: Vec<(EmSession, Vec<Vec<f64>>, Vec<usize>)>,
     n_records: usize,
     total_pairs: f64,
@@ -302,17 +379,24 @@ pub(crate) fn combine_sessions(
     let mut m: Vec<Vec<f64>> = settings.fields.iter().map(|f| initial_m(f.kind.n_levels())).collect();
     let mut fields_with_default_m = Vec::new();
     for (f, row) in m.iter_mut().enumerate() {
-        let estimates: Vec<&Vec<f64>> = runs
+        // Sessions weigh by their expected matches times their purity (the block's match share):
+        // in a block of mostly non-matches (namesakes, at national scale), EM takes non-matches
+        // that agree by chance on several fields for matches and so learns that matches often
+        // disagree; a purer block (a shared document number) does not. Measured at 300,000
+        // victims: m(birth dates within 10 years apart) 0.057 from the names block alone, 0.029
+        // averaged with the documents block, 0.006 among the true matches.
+        let estimates: Vec<(f64, &Vec<f64>)> = runs
             .iter()
             .filter(|(s, _, _)| s.n_pairs > 0 && s.estimated_fields.contains(&f))
-            .map(|(_, m_s, _)| &m_s[f])
+            .map(|(s, m_s, _)| (s.n_pairs as f64 * s.block_match_share * s.block_match_share, &m_s[f]))
             .collect();
-        if estimates.is_empty() {
+        let total_weight: f64 = estimates.iter().map(|(w, _)| w).sum();
+        if estimates.is_empty() || total_weight <= 0.0 {
             fields_with_default_m.push(f);
             continue;
         }
         for (l, slot) in row.iter_mut().enumerate().skip(1) {
-            *slot = estimates.iter().map(|e| e[l]).sum::<f64>() / estimates.len() as f64;
+            *slot = estimates.iter().map(|(w, e)| w * e[l]).sum::<f64>() / total_weight;
         }
     }
     // Prior, by Bayes' rule on the rule's agreement A: λ_block = λ · P(A | match) / P(A), so
@@ -346,10 +430,12 @@ pub(crate) fn combine_sessions(
         field_names: settings.fields.iter().map(|f| f.name.clone()).collect(),
         level_labels: settings.fields.iter().map(|f| f.kind.level_labels().to_vec()).collect(),
         m,
-        u,
+        u: u.u,
+        conditioning_fields: u.conditioning_fields,
+        u_by_stratum: u.by_stratum,
         prior_match_probability: prior,
         sessions: runs.into_iter().map(|(s, _, _)| s).collect(),
         fields_with_default_m,
-        u_pairs,
+        u_pairs: u.pairs,
     }
 }

@@ -10,8 +10,8 @@ pub enum FieldKind {
     GivenName,
     /// Family name(s), particles removed. Levels as [`FieldKind::GivenName`].
     FamilyName,
-    /// A date (birth date). Levels: exact, one digit or day/month swap, within 31 days, same year
-    /// or consistent partial date, within 10 years, else.
+    /// A date (birth date). Levels: exact, one digit or day/month swap, within 7 days, within 31
+    /// days, same year or consistent partial date, within 10 years, else.
     Date,
     /// Sex. Levels: exact, else.
     Sex,
@@ -24,6 +24,20 @@ pub enum FieldKind {
     DocumentNumber,
     /// Categorical text (citizenship, occupation, street number). Levels: exact, else.
     Category,
+    /// The date of an event that every record of a person has near the same time (the date a
+    /// victim was identified or registered: agencies that meet one person usually meet them within
+    /// weeks of each other). Levels: same day, within 7 days, within 30 days, within 90 days,
+    /// within a year (or the same year when a date is partial), else.
+    EventDate,
+    /// A year that a record either knows or estimated: the year of birth, from the birth date, or
+    /// estimated from the age at identification (the value starts with `~`, e.g. `~1994`). It
+    /// fills the gap when one record has no birth date: the comparison is null when both values
+    /// are known (the birth-date field then compares them, and counting them twice would overstate
+    /// the evidence). Levels: same year, one year apart, two years apart, else.
+    ApproximateYear,
+    /// A set of codes (forms of exploitation), separated by `|`. Levels: the same set, sets that
+    /// share a code, else.
+    CodeSet,
 }
 
 impl FieldKind {
@@ -40,6 +54,7 @@ impl FieldKind {
             FieldKind::Date => &[
                 "exact",
                 "one character or day/month swap",
+                "within 7 days",
                 "within 31 days",
                 "same year or consistent partial date",
                 "within 10 years",
@@ -49,6 +64,11 @@ impl FieldKind {
             FieldKind::Place => &["exact", "Jaro-Winkler >= 0.9", "else"],
             FieldKind::Postcode => &["exact", "Damerau-Levenshtein <= 1", "same district", "same area", "else"],
             FieldKind::DocumentNumber => &["exact", "Damerau-Levenshtein <= 1", "Damerau-Levenshtein <= 2", "else"],
+            FieldKind::EventDate => {
+                &["same day", "within 7 days", "within 30 days", "within 90 days", "within a year", "else"]
+            }
+            FieldKind::ApproximateYear => &["same year", "one year apart", "two years apart", "else"],
+            FieldKind::CodeSet => &["same set", "a code in common", "else"],
         }
     }
 
@@ -73,7 +93,12 @@ impl FieldSpec {
     pub fn new(name: &str, kind: FieldKind) -> Self {
         let term_frequency = matches!(
             kind,
-            FieldKind::GivenName | FieldKind::FamilyName | FieldKind::Place | FieldKind::Category | FieldKind::Postcode
+            FieldKind::GivenName
+                | FieldKind::FamilyName
+                | FieldKind::Place
+                | FieldKind::Category
+                | FieldKind::Postcode
+                | FieldKind::CodeSet
         );
         FieldSpec { name: name.to_owned(), kind, term_frequency }
     }
@@ -123,16 +148,26 @@ impl BlockKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockingRule {
     pub keys: Vec<BlockKey>,
+    /// When not empty, the rule only pairs records of which at least one lacks one of these
+    /// fields: a wide rule meant for incomplete records (no given name, no birth date) then costs
+    /// only the pairs it exists for, not every pair of its large blocks.
+    pub incomplete: Vec<String>,
 }
 
 impl BlockingRule {
     pub fn new(keys: Vec<BlockKey>) -> Self {
-        BlockingRule { keys }
+        BlockingRule { keys, incomplete: Vec::new() }
     }
 
     /// A rule on the exact values of the named fields.
     pub fn on(fields: &[&str]) -> Self {
-        BlockingRule { keys: fields.iter().map(|f| BlockKey::Exact((*f).to_owned())).collect() }
+        BlockingRule::new(fields.iter().map(|f| BlockKey::Exact((*f).to_owned())).collect())
+    }
+
+    /// The same rule, pairing only records of which at least one lacks one of `fields`.
+    pub fn for_incomplete(mut self, fields: &[&str]) -> Self {
+        self.incomplete = fields.iter().map(|f| (*f).to_owned()).collect();
+        self
     }
 }
 
@@ -162,8 +197,12 @@ pub struct LinkSettings {
     pub unique_within_source: bool,
     /// Match probability at or above which a pair links two records.
     pub match_threshold: f64,
-    /// Pairs with probability in `[review_threshold, match_threshold)` go to the review list.
+    /// Pairs with probability in `[review_threshold, review_upper_threshold)` go to the review
+    /// list; pairs below `review_threshold` are not kept in the output.
     pub review_threshold: f64,
+    /// Upper end of the review band (see `review_threshold`); usually the match threshold, or
+    /// above it when linked pairs that are still uncertain should be reviewed too.
+    pub review_upper_threshold: f64,
     /// A cluster that falls apart when only pairs at or above this probability link is split
     /// (when it is also sparse, see [`LinkSettings::min_cluster_density`]) or flagged for review.
     pub strict_threshold: f64,
@@ -179,6 +218,20 @@ pub struct LinkSettings {
     pub em_tolerance: f64,
     /// Seed of the random pair sample.
     pub seed: u64,
+    /// Groups of fields whose agreement is weighed together, by the frequency of their combined
+    /// value, instead of field by field: when every field of a group agrees exactly (or the names
+    /// agree swapped), the group weighs `Σ log2 m − log2 tf(combined value)`. Names, sex and
+    /// citizenship are far from independent among non-matches (a Vietnamese family name comes
+    /// with a Vietnamese given name and citizenship), so adding their separate weights overstates
+    /// the evidence of a shared common name many times over. The first group that applies to a
+    /// pair is used.
+    pub joint_frequency_groups: Vec<Vec<String>>,
+    /// Fields whose agreement stratifies the u probabilities of the other fields: u is estimated
+    /// separately among random pairs that agree, disagree or miss on each of them. Among
+    /// non-matches of one citizenship and sex, names are much more alike than among all random
+    /// pairs (co-nationals share family names and phonetic patterns; forms of exploitation follow
+    /// sex), so a single u overstates the evidence of a similar name when citizenship agrees.
+    pub u_conditioned_on: Vec<String>,
 }
 
 impl LinkSettings {
@@ -204,7 +257,19 @@ impl LinkSettings {
             BlockingRule::on(&["given_name", "family_name", "sex", "citizenship"]),
             BlockingRule::on(&["date_of_birth"]),
         ];
-        LinkSettings::new(fields, blocking_rules, training_rules)
+        let mut settings = LinkSettings::new(fields, blocking_rules, training_rules);
+        let s = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        settings.joint_frequency_groups = vec![
+            s(&["given_name", "family_name", "sex", "citizenship"]),
+            s(&["given_name", "family_name", "citizenship"]),
+            s(&["given_name", "family_name", "sex"]),
+            s(&["given_name", "family_name"]),
+            // One name missing: the other still goes with sex and citizenship.
+            s(&["given_name", "sex", "citizenship"]),
+            s(&["family_name", "sex", "citizenship"]),
+        ];
+        settings.u_conditioned_on = s(&["sex", "citizenship"]);
+        settings
     }
 
     /// Settings with the given fields and rules and default thresholds.
@@ -217,13 +282,16 @@ impl LinkSettings {
             unique_within_source: false,
             match_threshold: 0.95,
             review_threshold: 0.5,
+            review_upper_threshold: 0.95,
             strict_threshold: 0.999,
             min_cluster_density: 0.5,
             u_sample_pairs: 1_000_000,
             max_block_size: 5_000,
-            em_max_iterations: 50,
+            em_max_iterations: 200,
             em_tolerance: 1e-5,
             seed: 42,
+            joint_frequency_groups: Vec::new(),
+            u_conditioned_on: Vec::new(),
         }
     }
 
