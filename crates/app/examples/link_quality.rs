@@ -111,6 +111,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         settings.training_rules =
             rules.split(';').map(|r| link::BlockingRule::on(&r.split(',').collect::<Vec<_>>())).collect();
     }
+    if let Ok(r) = std::env::var("LINK_QUALITY_REVIEW") {
+        settings.review_threshold = r.parse()?;
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let (victims, identities) = runtime.block_on(async {
         let observatory = app::Observatory::open(&dir, None).await?;
@@ -120,6 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok::<_, app::Error>((persons, identities))
     })?;
     let victims: Vec<&store::StoredPerson> = victims.iter().filter(|p| p.get("role") != "suspect").collect();
+    let (victims, _) = app::linkage::linkable(&victims, &identities);
     let records = app::linkage::link_inputs(&victims, &identities);
 
     let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("truth.json"))?)?;

@@ -25,6 +25,12 @@ pub struct RunSummary {
     pub suppressed_cells: usize,
     /// The estimated total number of victims (MSE), when records could be linked.
     pub estimate: Option<f64>,
+    /// Its 95% interval, widened by the linkage's uncertainty when linkages were drawn.
+    pub interval: Option<[f64; 2]>,
+    /// How the linkage went, when records could be linked.
+    pub linkage: Option<LinkageSummary>,
+    /// Wall time of each stage, in seconds, in order.
+    pub stages: Vec<(String, f64)>,
     pub outputs: Vec<PathBuf>,
 }
 
@@ -33,6 +39,18 @@ impl RunSummary {
     pub fn has_problems(&self) -> bool {
         self.quarantined > 0
     }
+}
+
+/// A linkage's figures for the run summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkageSummary {
+    pub records: u64,
+    pub persons: u64,
+    pub review: crate::linkage::ReviewSummary,
+    pub uncertainty: Option<crate::linkage::LinkageUncertainty>,
+    pub warnings: Vec<String>,
+    /// Against the simulation's truth, for a demo observatory (`truth.json`).
+    pub truth: Option<crate::linkage::TruthQuality>,
 }
 
 /// Imports every source named in `palermo.toml`.
@@ -125,7 +143,13 @@ pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
             None
         } else {
             let decisions = store.current_decisions().await?;
-            let linkage = crate::linkage::link_records(&victims, &identities, &decisions)?;
+            let linkage = crate::linkage::link_records(
+                &victims,
+                &identities,
+                &decisions,
+                &observatory.settings.linkage,
+                observatory.settings.observatory.seed,
+            )?;
             crate::review::store_review(store, &linkage, linkage.mode.code()).await?;
             Some(linkage)
         }
@@ -159,7 +183,16 @@ pub async fn run(
     options: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunSummary> {
+    let mut stages = Vec::new();
+    let mut clock = std::time::Instant::now();
+    let mut lap = |stages: &mut Vec<(String, f64)>, name: &str| {
+        let seconds = clock.elapsed().as_secs_f64();
+        tracing::info!(stage = name, seconds, "stage done");
+        stages.push((name.to_owned(), seconds));
+        clock = std::time::Instant::now();
+    };
     let imports = import_sources(observatory, today, progress).await?;
+    lap(&mut stages, "import");
     let monitoring = match crate::monitor::for_run(observatory, options.measures.as_deref(), today).await? {
         Some(dataset) => Some(crate::monitor::compile(&dataset, &::monitor::ReportOptions::default())?),
         None => None,
@@ -168,6 +201,7 @@ pub async fn run(
     let analysis = analyse(observatory).await?;
     let statistics = &analysis.statistics;
     progress.finish();
+    lap(&mut stages, "link and count");
     // Multiple Systems Estimation on the linked persons' list memberships, and the estimates of
     // the models along the stepwise path, so readers see how much the answer depends on the model.
     let (estimate, path) = match &analysis.linkage {
@@ -180,6 +214,11 @@ pub async fn run(
         }
         None => (None, Vec::new()),
     };
+    let uncertainty = match (&analysis.linkage, &estimate) {
+        (Some(linkage), Some(estimate)) => linkage.uncertainty(estimate),
+        _ => None,
+    };
+    lap(&mut stages, "estimate");
     let out = observatory.dir.join("out");
     let tables_dir = out.join("tables");
     // Start from an empty folder so that nothing stale survives.
@@ -195,7 +234,13 @@ pub async fn run(
     }
     if let Some(estimate) = &estimate {
         let path = out.join("estimate.json");
-        let json = serde_json::to_value(estimate).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut json = serde_json::to_value(estimate).map_err(|e| Error::Internal(e.to_string()))?;
+        if let (Some(u), Some(map)) = (&uncertainty, json.as_object_mut()) {
+            map.insert(
+                "linkage_uncertainty".to_owned(),
+                serde_json::to_value(u).map_err(|e| Error::Internal(e.to_string()))?,
+            );
+        }
         write(&path, pretty(&json)?.as_bytes())?;
         outputs.push(path);
     }
@@ -203,12 +248,15 @@ pub async fn run(
     write(&stats_path, pretty(&statistics.to_json())?.as_bytes())?;
     outputs.push(stats_path);
     progress.start("report", 0);
+    // A simulated observatory (`palermo demo`) knows the truth: linkage quality is measured.
+    let truth = analysis.linkage.as_ref().and_then(|l| crate::linkage::truth_quality(&observatory.dir, l));
     let report_path = out.join("report.html");
     let html = crate::report::render(
         observatory,
         statistics,
-        analysis.linkage.as_ref(),
+        analysis.linkage.as_ref().map(|l| (l, truth)),
         estimate.as_ref(),
+        uncertainty.as_ref(),
         &path,
         monitoring.as_ref(),
     )
@@ -232,7 +280,16 @@ pub async fn run(
         outputs.push(pdf);
         progress.finish();
     }
+    lap(&mut stages, "report");
     let total_quarantined = observatory.store.quarantined().await?.len() as u64;
+    let linkage = analysis.linkage.as_ref().map(|l| LinkageSummary {
+        records: l.records_by_source.values().sum(),
+        persons: l.persons.len() as u64,
+        review: l.review_summary.clone(),
+        uncertainty: uncertainty.clone(),
+        warnings: l.warnings.clone(),
+        truth,
+    });
     Ok(RunSummary {
         imports,
         unit: statistics.unit,
@@ -240,6 +297,12 @@ pub async fn run(
         quarantined: total_quarantined,
         suppressed_cells: statistics.tables.iter().map(|t| t.suppressed).sum(),
         estimate: estimate.as_ref().map(|e| e.estimate),
+        interval: uncertainty
+            .as_ref()
+            .map(|u| u.interval)
+            .or(estimate.as_ref().map(|e| e.ci_bca.unwrap_or(e.ci_conditional))),
+        linkage,
+        stages,
         outputs: outputs.into_iter().map(|p| relative(&observatory.dir, &p)).collect(),
     })
 }

@@ -17,8 +17,9 @@ use crate::stats::{Cell, StatTable, Statistics};
 pub async fn render(
     observatory: &Observatory,
     statistics: &Statistics,
-    linkage: Option<&Linkage>,
+    linkage: Option<(&Linkage, Option<crate::linkage::TruthQuality>)>,
     estimate: Option<&mse::EstimateReport>,
+    uncertainty: Option<&crate::linkage::LinkageUncertainty>,
     path: &[(String, f64, f64, f64)],
     monitoring: Option<&::monitor::CompiledReport>,
 ) -> Result<String> {
@@ -26,26 +27,26 @@ pub async fn render(
     if let Some(compiled) = monitoring {
         report.sections.push(monitoring_section(compiled));
     }
-    if let Some(linkage) = linkage {
+    if let Some((linkage, quality)) = linkage {
         // After "Flows", before the criminal-justice section.
         let at = report.sections.iter().position(|s| s.id == "justice").unwrap_or(report.sections.len());
-        // A simulated observatory (`palermo demo`) knows the truth: linkage quality is measured.
-        let truth = std::fs::read(observatory.dir.join("truth.json")).ok();
-        let quality = truth
-            .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-            .and_then(|truth| linkage.quality_against(&truth));
         let min_cell = observatory.settings.disclosure.min_cell;
-        report.sections.insert(at, linkage_section(linkage, quality, estimate, path, min_cell));
+        report.sections.insert(at, linkage_section(linkage, quality, estimate, uncertainty, path, min_cell));
         if let Some(e) = estimate {
+            let (interval, which) = match uncertainty {
+                Some(u) => (u.interval, "95% interval, linkage errors included,"),
+                None => (e.ci_bca.unwrap_or(e.ci_conditional), "95% interval"),
+            };
             report.headline.insert(
                 1,
                 Figure::new(
                     "Estimated victims",
                     format_count(round_estimate(e.estimate)),
                     format!(
-                        "including those no agency saw (Multiple Systems Estimation; 95% interval {}–{})",
-                        format_count(round_estimate(e.ci_conditional[0])),
-                        format_count(round_estimate(e.ci_conditional[1]))
+                        "including those no agency saw (Multiple Systems Estimation; {which} {}–{}){}",
+                        format_count(round_estimate(interval[0])),
+                        format_count(round_estimate(interval[1])),
+                        if linkage.warnings.is_empty() { "" } else { "; the linkage is in doubt: see below" }
                     ),
                 ),
             );
@@ -307,6 +308,7 @@ fn linkage_section(
     linkage: &Linkage,
     quality: Option<crate::linkage::TruthQuality>,
     estimate: Option<&mse::EstimateReport>,
+    uncertainty: Option<&crate::linkage::LinkageUncertainty>,
     path: &[(String, f64, f64, f64)],
     min_cell: u64,
 ) -> Section {
@@ -348,7 +350,7 @@ fn linkage_section(
         "linkage",
         "Records, persons and the hidden number",
         format!(
-            "The agencies' {} records were linked into {} persons ({}); {} borderline pairs or unstable persons await review and {} were decided by a reviewer (`palermo review`).{}",
+            "The agencies' {} records were linked into {} persons ({}); {} borderline pairs or unstable persons await review and {} were decided by a reviewer (`palermo review`). {}{}",
             format_count(n_records),
             format_count(n_persons),
             match linkage.mode {
@@ -360,6 +362,7 @@ fn linkage_section(
             },
             linkage.review_pairs,
             linkage.review_decided,
+            review_note(&linkage.review_summary),
             unlinkable_note(&linkage.unlinkable),
         ),
     )
@@ -394,6 +397,11 @@ fn linkage_section(
             .with_caption(format!("Pairs at or above {threshold} are linked; those below go to the review list.")),
         );
     }
+    if !linkage.warnings.is_empty() {
+        let mut notes = vec!["The linkage is in doubt, and the estimate with it:".to_owned()];
+        notes.extend(linkage.warnings.iter().cloned());
+        section.push(Block::Notes(notes));
+    }
     if let Some(q) = quality {
         section.push(Table::new(
             "Linkage quality against the simulation's truth (the demo's truth.json)",
@@ -402,8 +410,17 @@ fn linkage_section(
             vec![
                 vec!["Pairwise precision".to_owned(), format!("{:.3}", q.precision)],
                 vec!["Pairwise recall".to_owned(), format!("{:.3}", q.recall)],
+                vec![
+                    "Best precision possible (records agreeing on name and birth date merged)".to_owned(),
+                    format!("{:.3}", q.precision_ceiling),
+                ],
                 vec!["Persons counted".to_owned(), format_count(q.persons_counted)],
                 vec!["Persons the linked lists truly saw".to_owned(), format_count(q.persons_seen)],
+                vec!["Persons sharing their name with another".to_owned(), percent_text(100.0 * q.namesakes_name)],
+                vec![
+                    "Persons sharing name and birth date with another".to_owned(),
+                    format!("{:.1}%", 100.0 * q.namesakes_name_dob),
+                ],
             ],
             vec![1],
         ));
@@ -417,6 +434,9 @@ fn linkage_section(
         }
         if let Some([lo, hi]) = e.ci_bca {
             rows.push(json!({"Interval": "Bootstrap (BCa, model re-selected)", "Estimate": e.estimate, "Lower": lo, "Upper": hi}));
+        }
+        if let Some(u) = uncertainty {
+            rows.push(json!({"Interval": "Linkage errors included", "Estimate": e.estimate, "Lower": u.interval[0], "Upper": u.interval[1]}));
         }
         section.push(Chart::interval(
             "Estimated total number of victims, with 95% intervals",
@@ -453,6 +473,25 @@ fn linkage_section(
         ]));
     }
     section
+}
+
+/// What the bounded review list holds and leaves out, in words.
+fn review_note(review: &crate::linkage::ReviewSummary) -> String {
+    if review.listed + review.unlisted == 0 {
+        return String::new();
+    }
+    let mut text = format!(
+        "The review list holds the {} items whose decision could change the count most (about {:.0} persons expected to change)",
+        review.listed, review.listed_expected_change
+    );
+    if review.unlisted > 0 {
+        text.push_str(&format!(
+            "; {} less consequential items are left off (together about {:.0} persons)",
+            review.unlisted, review.unlisted_expected_change
+        ));
+    }
+    text.push_str(". ");
+    text
 }
 
 /// Short theme names for chart axes (the subsections of the compiled text).

@@ -51,16 +51,20 @@ pub async fn list(observatory: &Observatory, show_identities: bool, actor: &str)
     let store = &observatory.store;
     let items = store.review_items().await?;
     let decisions = store.current_decisions().await?;
-    let by_pair: BTreeMap<(i64, i64), Verdict> =
-        decisions.iter().map(|d| ((d.record_a.min(d.record_b), d.record_a.max(d.record_b)), d.verdict)).collect();
+    let by_pair: BTreeMap<(&store::RecordKey, &store::RecordKey), Verdict> =
+        decisions.iter().map(|d| ((&d.key_a, &d.key_b), d.verdict)).collect();
     let items: Vec<ListedItem> = items
         .into_iter()
         .map(|item| {
-            let ids: Vec<i64> = item.records.iter().map(|r| r.0).collect();
-            let decision = ids
+            let keys: Vec<store::RecordKey> = item
+                .records
+                .iter()
+                .map(|(_, source, source_id)| store::RecordKey { source: source.clone(), source_id: source_id.clone() })
+                .collect();
+            let decision = keys
                 .iter()
                 .enumerate()
-                .find_map(|(i, &a)| ids[i + 1..].iter().find_map(|&b| by_pair.get(&(a.min(b), a.max(b))).copied()));
+                .find_map(|(i, a)| keys[i + 1..].iter().find_map(|b| by_pair.get(&(a.min(b), a.max(b))).copied()));
             ListedItem { item, decision }
         })
         .collect();

@@ -20,6 +20,8 @@ pub struct Settings {
     pub population: Option<PopulationSettings>,
     #[serde(default)]
     pub disclosure: DisclosureSettings,
+    #[serde(default)]
+    pub linkage: LinkageSettings,
     /// Linkage in encoded space, needed when some source sends encodings instead of names.
     pub encoding: Option<EncodingSettings>,
     /// Monitoring of States' measures (`palermo monitor`), imported by `palermo run`.
@@ -112,6 +114,34 @@ fn default_min_cell() -> u64 {
     5
 }
 
+/// `[linkage]`: how record linkage hands work to reviewers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkageSettings {
+    /// The review list holds at most this many items, those whose decision could change the
+    /// persons counted and the estimate most; the rest are summarised.
+    #[serde(default = "default_review_limit")]
+    pub review_limit: usize,
+    /// Clusterings drawn from the borderline pairs' probabilities to measure how much the persons
+    /// and the estimate depend on them (0: none; the interval then ignores linkage errors).
+    #[serde(default = "default_uncertainty_draws")]
+    pub uncertainty_draws: usize,
+}
+
+impl Default for LinkageSettings {
+    fn default() -> Self {
+        LinkageSettings { review_limit: default_review_limit(), uncertainty_draws: default_uncertainty_draws() }
+    }
+}
+
+fn default_uncertainty_draws() -> usize {
+    40
+}
+
+fn default_review_limit() -> usize {
+    300
+}
+
 impl Settings {
     /// Reads and checks `DIR/palermo.toml`.
     pub fn load(dir: &Path) -> Result<Settings> {
@@ -183,6 +213,10 @@ seed = 2008                # seed of every random step: same inputs and seed, sa
 
 [disclosure]
 min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed
+
+[linkage]
+review_limit = 300         # borderline pairs listed for review, those that could change the count most
+uncertainty_draws = 40     # linkages drawn from the borderline pairs: their spread widens the interval
 
 # [encoding]               # only when some source sends encodings (CLKs) instead of names:
 # schema = "encoding/schema.json"    # the clkhash v3 linkage schema the agencies encode with

@@ -55,6 +55,7 @@ mod table;
 use std::str::FromStr;
 
 pub use check::{CheckCache, Verdict, check_model};
+pub use dist::quantile_type8;
 pub use error::{Error, Result};
 pub use glm::{Fit, fit_model};
 pub use interval::{

@@ -28,7 +28,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
 pub use import::{Import, ImportTotals, StoreRow};
 pub use query::{Identity, QuarantinedRow, StoredJustice, StoredPerson, Submission};
-pub use review::{Decision, LinkageRun, NewLinkageRun, NewReviewItem, ReviewField, ReviewItem, ReviewKind, Verdict};
+pub use review::{
+    Decision, LinkageRun, NewLinkageRun, NewReviewItem, RecordKey, ReviewField, ReviewItem, ReviewKind, Verdict,
+};
 
 /// Store errors. Messages name tables and operations, never a person's data.
 #[derive(Debug, thiserror::Error)]

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "schema", include_str!("../migrations/0001_schema.sql")),
     (2, "review", include_str!("../migrations/0002_review.sql")),
     (3, "encodings", include_str!("../migrations/0003_encodings.sql")),
+    (4, "decision_keys", include_str!("../migrations/0004_decision_keys.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -66,8 +66,8 @@ pub struct NewReviewItem {
 pub struct ReviewItem {
     pub id: i64,
     pub kind: ReviewKind,
-    /// (record id, source), by record id.
-    pub records: Vec<(i64, String)>,
+    /// (record id, source, source id), by record id.
+    pub records: Vec<(i64, String, String)>,
     pub match_weight: Option<f64>,
     pub match_probability: Option<f64>,
     pub linked: bool,
@@ -93,12 +93,25 @@ impl Verdict {
     }
 }
 
+/// What identifies a record across imports: its source and the agency's own id for it. A
+/// `--replace` of a file gives its records new database ids but keeps these.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct RecordKey {
+    pub source: String,
+    pub source_id: String,
+}
+
 /// A decision about a pair of records (`record_a < record_b`), as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
     pub id: i64,
+    /// Database ids of the records when the decision was made.
     pub record_a: i64,
     pub record_b: i64,
+    /// The same records across imports (`key_a <= key_b`): what the next linkage applies the
+    /// decision to.
+    pub key_a: RecordKey,
+    pub key_b: RecordKey,
     pub verdict: Verdict,
     /// The review item it was made on.
     pub item_id: Option<i64>,
@@ -129,8 +142,24 @@ pub struct NewLinkageRun {
     pub n_decided: i64,
 }
 
-/// A row of `review_decisions`: id, record_a, record_b, decision, item_id, decided_by, decided_at.
-type DecisionRow = (i64, i64, i64, String, Option<i64>, String, String);
+/// A row of `review_decisions`: id, record_a, record_b, decision, item_id, decided_by, decided_at,
+/// source_a, source_id_a, source_b, source_id_b.
+type DecisionRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Review rows go into the database this many at a time (multi-row INSERTs).
+const BATCH_ROWS: usize = 500;
 
 /// A row of `linkage_runs`.
 type RunRow = (i64, String, String, i64, i64, i64, i64);
@@ -167,6 +196,8 @@ impl Store {
                 .await
                 .map_err(db(action))?;
         }
+        // Ids first, then each table in multi-row statements.
+        let mut ids = Vec::with_capacity(items.len());
         for item in items {
             let key = record_key(&item.records);
             let id = match existing.get(&(item.kind.code().to_owned(), key.clone())) {
@@ -176,45 +207,67 @@ impl Store {
                     next_id - 1
                 }
             };
-            sqlx::query(
-                "INSERT INTO review_items (id, kind, record_key, match_weight, match_probability, linked) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(id)
-            .bind(item.kind.code())
-            .bind(&key)
-            .bind(item.match_weight)
-            .bind(item.match_probability)
-            .bind(i64::from(item.linked))
-            .execute(&mut *tx)
-            .await
-            .map_err(db(action))?;
-            let mut records = item.records.clone();
-            records.sort_unstable();
-            records.dedup();
-            for record in records {
-                sqlx::query("INSERT INTO review_item_records (item_id, record_id) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(record)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db(action))?;
+            ids.push((id, key));
+        }
+        let backend = self.backend();
+        let rows: Vec<(&NewReviewItem, &(i64, String))> = items.iter().zip(&ids).collect();
+        for chunk in rows.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "INSERT INTO review_items (id, kind, record_key, match_weight, match_probability, linked) VALUES {}",
+                crate::placeholders(backend, chunk.len(), 6)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (item, (id, key)) in chunk {
+                query = query
+                    .bind(*id)
+                    .bind(item.kind.code())
+                    .bind(key.as_str())
+                    .bind(item.match_weight)
+                    .bind(item.match_probability)
+                    .bind(i64::from(item.linked));
             }
-            for (position, f) in item.fields.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO review_item_fields (item_id, position, field, level, level_label, weight) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(id)
-                .bind(position as i64)
-                .bind(&f.field)
-                .bind(f.level)
-                .bind(&f.level_label)
-                .bind(f.weight)
-                .execute(&mut *tx)
-                .await
-                .map_err(db(action))?;
+            query.execute(&mut *tx).await.map_err(db(action))?;
+        }
+        let records: Vec<(i64, i64)> = rows
+            .iter()
+            .flat_map(|(item, (id, _))| {
+                let mut records = item.records.clone();
+                records.sort_unstable();
+                records.dedup();
+                records.into_iter().map(move |r| (*id, r))
+            })
+            .collect();
+        for chunk in records.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "INSERT INTO review_item_records (item_id, record_id) VALUES {}",
+                crate::placeholders(backend, chunk.len(), 2)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, record) in chunk {
+                query = query.bind(*id).bind(*record);
             }
+            query.execute(&mut *tx).await.map_err(db(action))?;
+        }
+        let fields: Vec<(i64, usize, &ReviewField)> = rows
+            .iter()
+            .flat_map(|(item, (id, _))| item.fields.iter().enumerate().map(move |(p, f)| (*id, p, f)))
+            .collect();
+        for chunk in fields.chunks(BATCH_ROWS) {
+            let sql = format!(
+                "INSERT INTO review_item_fields (item_id, position, field, level, level_label, weight) VALUES {}",
+                crate::placeholders(backend, chunk.len(), 6)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, position, f) in chunk {
+                query = query
+                    .bind(*id)
+                    .bind(*position as i64)
+                    .bind(f.field.as_str())
+                    .bind(f.level)
+                    .bind(f.level_label.as_str())
+                    .bind(f.weight);
+            }
+            query.execute(&mut *tx).await.map_err(db(action))?;
         }
         let run_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM linkage_runs")
             .fetch_one(&mut *tx)
@@ -263,16 +316,16 @@ impl Store {
                 },
             );
         }
-        let records: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT i.item_id, i.record_id, r.source FROM review_item_records i \
+        let records: Vec<(i64, i64, String, String)> = sqlx::query_as(
+            "SELECT i.item_id, i.record_id, r.source, r.source_id FROM review_item_records i \
              JOIN person_records r ON r.id = i.record_id ORDER BY i.item_id, i.record_id",
         )
         .fetch_all(self.pool())
         .await
         .map_err(db(action))?;
-        for (item_id, record_id, source) in records {
+        for (item_id, record_id, source, source_id) in records {
             if let Some(item) = items.get_mut(&item_id) {
-                item.records.push((record_id, source));
+                item.records.push((record_id, source, source_id));
             }
         }
         let fields = sqlx::query(
@@ -301,20 +354,25 @@ impl Store {
     pub async fn record_decision(&self, item_id: i64, verdict: Verdict, decided_by: &str) -> Result<Vec<Decision>> {
         let action = "recording a review decision";
         let mut tx = self.pool().begin().await.map_err(db(action))?;
-        let mut records: Vec<i64> =
-            sqlx::query_scalar("SELECT record_id FROM review_item_records WHERE item_id = $1 ORDER BY record_id")
-                .bind(item_id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db(action))?;
-        records.dedup();
+        let mut records: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT i.record_id, r.source, r.source_id FROM review_item_records i \
+             JOIN person_records r ON r.id = i.record_id WHERE i.item_id = $1 ORDER BY i.record_id",
+        )
+        .bind(item_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db(action))?;
+        records.dedup_by_key(|r| r.0);
         if records.len() < 2 {
             return Err(crate::Error::UnknownReviewItem(item_id));
         }
-        let pairs: Vec<(i64, i64)> = match verdict {
-            Verdict::Match => records.windows(2).map(|w| (w[0], w[1])).collect(),
+        type Keyed = (i64, RecordKey);
+        let records: Vec<Keyed> =
+            records.into_iter().map(|(id, source, source_id)| (id, RecordKey { source, source_id })).collect();
+        let pairs: Vec<(&Keyed, &Keyed)> = match verdict {
+            Verdict::Match => records.windows(2).map(|w| (&w[0], &w[1])).collect(),
             Verdict::Distinct => {
-                records.iter().enumerate().flat_map(|(i, &a)| records[i + 1..].iter().map(move |&b| (a, b))).collect()
+                records.iter().enumerate().flat_map(|(i, a)| records[i + 1..].iter().map(move |b| (a, b))).collect()
             }
         };
         let mut next_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM review_decisions")
@@ -323,25 +381,32 @@ impl Store {
             .map_err(db(action))?;
         let at = crate::now_utc();
         let mut written = Vec::new();
-        for (record_a, record_b) in pairs {
+        for ((record_a, a), (record_b, b)) in pairs {
+            let (key_a, key_b) = if a <= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
             sqlx::query(
-                "INSERT INTO review_decisions (id, record_a, record_b, decision, item_id, decided_by, decided_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO review_decisions (id, record_a, record_b, decision, item_id, decided_by, decided_at, \
+                 source_a, source_id_a, source_b, source_id_b) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(next_id)
-            .bind(record_a)
-            .bind(record_b)
+            .bind(*record_a)
+            .bind(*record_b)
             .bind(verdict.code())
             .bind(item_id)
             .bind(decided_by)
             .bind(&at)
+            .bind(key_a.source.as_str())
+            .bind(key_a.source_id.as_str())
+            .bind(key_b.source.as_str())
+            .bind(key_b.source_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db(action))?;
             written.push(Decision {
                 id: next_id,
-                record_a,
-                record_b,
+                record_a: *record_a,
+                record_b: *record_b,
+                key_a,
+                key_b,
                 verdict,
                 item_id: Some(item_id),
                 decided_by: decided_by.to_owned(),
@@ -357,17 +422,26 @@ impl Store {
     pub async fn decisions(&self) -> Result<Vec<Decision>> {
         let action = "reading review decisions";
         let rows: Vec<DecisionRow> = sqlx::query_as(
-            "SELECT id, record_a, record_b, decision, item_id, decided_by, decided_at FROM review_decisions ORDER BY id",
+            "SELECT id, record_a, record_b, decision, item_id, decided_by, decided_at, \
+             source_a, source_id_a, source_b, source_id_b FROM review_decisions ORDER BY id",
         )
         .fetch_all(self.pool())
         .await
         .map_err(db(action))?;
+        // Decisions older than version 4 of the schema whose records were gone when it was applied
+        // have no keys: they still name their records by id.
+        let key = |source: Option<String>, source_id: Option<String>, id: i64| RecordKey {
+            source: source.unwrap_or_default(),
+            source_id: source_id.unwrap_or_else(|| format!("#{id}")),
+        };
         Ok(rows
             .into_iter()
-            .map(|(id, record_a, record_b, decision, item_id, decided_by, decided_at)| Decision {
+            .map(|(id, record_a, record_b, decision, item_id, decided_by, decided_at, sa, ia, sb, ib)| Decision {
                 id,
                 record_a,
                 record_b,
+                key_a: key(sa, ia, record_a),
+                key_b: key(sb, ib, record_b),
                 verdict: if decision == "match" { Verdict::Match } else { Verdict::Distinct },
                 item_id,
                 decided_by,
@@ -376,11 +450,12 @@ impl Store {
             .collect())
     }
 
-    /// The decision in force for each pair of records: the latest one.
+    /// The decision in force for each pair of records (named by source and source id, so across
+    /// re-imports): the latest one.
     pub async fn current_decisions(&self) -> Result<Vec<Decision>> {
-        let mut latest: BTreeMap<(i64, i64), Decision> = BTreeMap::new();
+        let mut latest: BTreeMap<(RecordKey, RecordKey), Decision> = BTreeMap::new();
         for d in self.decisions().await? {
-            latest.insert((d.record_a, d.record_b), d);
+            latest.insert((d.key_a.clone(), d.key_b.clone()), d);
         }
         Ok(latest.into_values().collect())
     }

@@ -40,6 +40,7 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         pthresh: args.pthresh,
         ..Default::default()
     };
+    let mut linked = None;
     let report = match &args.counts {
         Some(path) => app::estimate::estimate_counts(path, &options, &Bar::default())?,
         None => {
@@ -51,13 +52,32 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
             let linkage = analysis.linkage.context(
                 "the observatory's records cannot be linked (fewer than two sources, or no identifying fields): give --counts",
             )?;
-            app::estimate::estimate_table(&linkage.capture_table()?, &options, &Bar::default())?
+            let report = app::estimate::estimate_table(&linkage.capture_table()?, &options, &Bar::default())?;
+            linked = Some((linkage.uncertainty(&report), linkage.warnings));
+            report
         }
     };
     if globals.format == Format::Json {
-        print_json(&report)?;
+        let mut json = serde_json::to_value(&report)?;
+        if let (Some((uncertainty, warnings)), Some(map)) = (&linked, json.as_object_mut()) {
+            map.insert("linkage_uncertainty".to_owned(), serde_json::to_value(uncertainty)?);
+            map.insert("linkage_warnings".to_owned(), serde_json::to_value(warnings)?);
+        }
+        print_json(&json)?;
     } else {
-        print(&report.render_text())?;
+        let mut text = report.render_text();
+        if let Some((uncertainty, warnings)) = &linked {
+            if let Some(u) = uncertainty {
+                text.push_str(&format!(
+                    "\n  with linkage errors ({} linkages drawn from the borderline pairs): estimates {:.0}–{:.0}, persons counted {}–{}\n  95% interval, linkage errors included: {:.0}–{:.0}\n",
+                    u.draws, u.estimate_range[0], u.estimate_range[1], u.persons_range[0], u.persons_range[1], u.interval[0], u.interval[1]
+                ));
+            }
+            for warning in warnings {
+                text.push_str(&format!("  warning: {warning}\n"));
+            }
+        }
+        print(&text)?;
     }
     Ok(Status::Ok)
 }

@@ -26,11 +26,15 @@ pub async fn run(globals: &Globals) -> anyhow::Result<Status> {
         let mut text = table.render(Format::Table)?;
         let n_records: u64 = linkage.records_by_source.values().sum();
         text.push_str(&format!(
-            "\n{n_records} records linked into {} persons; {} items await review, {} decided (`palermo review`)\n",
+            "\n{n_records} records linked into {} persons; {} items await review ({} listed, the rest left off), {} decided (`palermo review`)\n",
             linkage.persons.len(),
             linkage.review_pairs,
+            linkage.review_summary.listed,
             linkage.review_decided
         ));
+        for warning in &linkage.warnings {
+            text.push_str(&format!("warning: {warning}\n"));
+        }
         for (source, records) in &linkage.unlinkable {
             text.push_str(&format!(
                 "{source}: {records} records without a full name or document number, not linked (left out of persons and the estimate)\n"

@@ -99,6 +99,29 @@ pub async fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<Status> {
             summary.quarantined,
             summary.suppressed_cells
         ));
+        if let (Some(estimate), Some([lo, hi])) = (summary.estimate, summary.interval) {
+            text.push_str(&format!("estimated victims: {estimate:.0} (95% interval {lo:.0}–{hi:.0}"));
+            text.push_str(if summary.linkage.as_ref().is_some_and(|l| l.uncertainty.is_some()) {
+                ", linkage errors included)\n"
+            } else {
+                ")\n"
+            });
+        }
+        if let Some(linkage) = &summary.linkage {
+            text.push_str(&format!(
+                "{} records linked into {} persons; review list: {} items (`palermo review`), {} more left off\n",
+                linkage.records, linkage.persons, linkage.review.listed, linkage.review.unlisted
+            ));
+            for warning in &linkage.warnings {
+                text.push_str(&format!("warning: {warning}\n"));
+            }
+            if let Some(q) = &linkage.truth {
+                text.push_str(&format!(
+                    "against truth.json: pairwise precision {:.3} (best possible {:.3}), recall {:.3}; {} persons counted, {} truly seen\n",
+                    q.precision, q.precision_ceiling, q.recall, q.persons_counted, q.persons_seen
+                ));
+            }
+        }
         text.push_str(&format!(
             "wrote {} files to {}/out in {:.1} s\nreport: {}\n",
             summary.outputs.len(),

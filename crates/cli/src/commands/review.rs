@@ -79,7 +79,7 @@ async fn list(
                         .item
                         .records
                         .iter()
-                        .filter_map(|(id, _)| identities.get(id))
+                        .filter_map(|(id, _, _)| identities.get(id))
                         .map(|p| {
                             serde_json::json!({"record": p.record_id, "given_name": p.given_name,
                                 "family_name": p.family_name, "date_of_birth": p.date_of_birth})
@@ -117,7 +117,7 @@ async fn list(
             row.push(
                 item.records
                     .iter()
-                    .filter_map(|(id, _)| identities.get(id))
+                    .filter_map(|(id, _, _)| identities.get(id))
                     .map(|p| format!("{} {} {}", p.given_name, p.family_name, p.date_of_birth))
                     .collect::<Vec<_>>()
                     .join(" | "),

@@ -128,21 +128,33 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     }
     assert!(report.contains("Scored pairs of records by match probability"));
 
-    // The estimate from the linked lists against the estimate from the same lists' true
-    // memberships (the hotline's column dropped).
+    // The estimate from the linked lists against the same model fitted to the same lists' true
+    // memberships (the hotline's column dropped): what linkage errors do to the estimate, apart
+    // from model selection, which at this size can jump between models on a difference of a few
+    // persons.
     let true_lists = dir.path().join("true_histories.csv");
     std::fs::write(&true_lists, without_list(truth["capture_histories"].as_str().expect("histories"), "hotline"))
         .expect("write");
-    let on_truth =
-        palermo(dir.path(), &["--format", "json", "estimate", "--counts", "true_histories.csv", "--nboot", "0"], &[]);
+    let terms: Vec<&str> = estimate["model"].as_array().expect("model").iter().filter_map(|t| t.as_str()).collect();
+    let method = if terms.is_empty() { "main".to_owned() } else { format!("fixed:{}", terms.join(",")) };
+    let on_truth = palermo(
+        dir.path(),
+        &["--format", "json", "estimate", "--counts", "true_histories.csv", "--nboot", "0", "--method", &method],
+        &[],
+    );
     assert!(on_truth.status.success(), "{}", text(&on_truth.stderr));
     let on_truth: serde_json::Value = serde_json::from_slice(&on_truth.stdout).expect("json");
     let n_true_lists = on_truth["estimate"].as_f64().expect("estimate");
     eprintln!(
-        "MSE: {n_hat:.0} from the linked lists, {n_true_lists:.0} from the true lists, true total {}",
+        "MSE ({method}): {n_hat:.0} from the linked lists, {n_true_lists:.0} from the true lists, true total {}",
         truth["n_total"]
     );
-    assert!((n_hat - n_true_lists).abs() / n_true_lists < 0.25, "{n_hat} vs {n_true_lists}");
+    // Measured 8% at this seed (2,052 against 1,898): the linkage misses a few pairs across lists.
+    assert!((n_hat - n_true_lists).abs() / n_true_lists < 0.12, "{n_hat} vs {n_true_lists}");
+    // The interval the run publishes includes the linkage's uncertainty.
+    let linked = &estimate["linkage_uncertainty"];
+    let [lo, hi] = [&linked["interval"][0], &linked["interval"][1]].map(|v| v.as_f64().expect("interval"));
+    assert!(lo <= n_hat && n_hat <= hi && linked["draws"].as_u64() == Some(40), "{linked}");
 
     // The demo's monitoring data: two rounds of fictional States, compared.
     let monitoring: serde_json::Value =

@@ -1,0 +1,327 @@
+//! Exploration harness: links an imported demo observatory's linkable records and scores the
+//! result against `truth.json`. Prints counts only, never a name or a birth date.
+//!
+//! Usage: `cargo run --release -p app --example scale_quality -- DIR`
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = PathBuf::from(args.first().ok_or("usage: scale_quality DIR")?);
+    let mut settings = app::linkage::link_settings();
+    // Exploration knob: training rules as field lists, e.g. `given_name,family_name;date_of_birth`.
+    if let Ok(rules) = std::env::var("TRAINING") {
+        settings.training_rules =
+            rules.split(';').map(|r| link::BlockingRule::on(&r.split(',').collect::<Vec<_>>())).collect();
+    }
+    if let Ok(drop) = std::env::var("DROP_RULES") {
+        let drop: Vec<usize> = drop.split(',').filter_map(|x| x.parse().ok()).collect();
+        settings.blocking_rules = settings
+            .blocking_rules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !drop.contains(i))
+            .map(|(_, r)| r.clone())
+            .collect();
+    }
+    if let Ok(t) = std::env::var("MATCH") {
+        settings.match_threshold = t.parse()?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let t0 = std::time::Instant::now();
+    let (persons, identities) = runtime.block_on(async {
+        let observatory = app::Observatory::open(&dir, None).await?;
+        let persons = observatory.store.persons().await?;
+        let identities = observatory.store.read_identities("scale_quality", "linkage quality against truth").await?;
+        Ok::<_, app::Error>((persons, identities))
+    })?;
+    eprintln!("read {:.1} s", t0.elapsed().as_secs_f64());
+    let victims: Vec<&store::StoredPerson> = persons.iter().filter(|p| p.get("role") != "suspect").collect();
+    let (victims, unlinkable) = app::linkage::linkable(&victims, &identities);
+    let records = app::linkage::link_inputs(&victims, &identities);
+
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("truth.json"))?)?;
+    let mut person_of: HashMap<(String, String), String> = HashMap::new();
+    for r in truth["records"].as_array().ok_or("truth has no records")? {
+        if r["malformed"].is_null() {
+            let s = |k: &str| r[k].as_str().unwrap_or("").to_owned();
+            person_of.insert((s("source"), s("source_id")), s("person_id"));
+        }
+    }
+    let truth_id: Vec<&str> = victims
+        .iter()
+        .map(|v| {
+            person_of
+                .get(&(v.source.clone(), v.get("source_id").to_owned()))
+                .map(String::as_str)
+                .ok_or("record not in truth")
+        })
+        .collect::<Result<_, _>>()?;
+
+    let start = std::time::Instant::now();
+    let output = link::link(&records, &settings, &link::NoProgress)?;
+    let elapsed = start.elapsed();
+    let cluster = &output.clusters;
+    let n = records.len();
+    let mut cells: HashMap<(u32, &str), u64> = HashMap::new();
+    let mut by_cluster: HashMap<u32, u64> = HashMap::new();
+    let mut by_person: HashMap<&str, u64> = HashMap::new();
+    for r in 0..n {
+        *cells.entry((cluster[r], truth_id[r])).or_default() += 1;
+        *by_cluster.entry(cluster[r]).or_default() += 1;
+        *by_person.entry(truth_id[r]).or_default() += 1;
+    }
+    let pairs = |k: &u64| k * k.saturating_sub(1) / 2;
+    let tp: u64 = cells.values().map(pairs).sum();
+    let predicted: u64 = by_cluster.values().map(pairs).sum();
+    let true_pairs: u64 = by_person.values().map(pairs).sum();
+    println!(
+        "{n} records ({} unlinkable left out), {} persons linked, {} true persons; link {:.2} s; candidates {}; review {}",
+        unlinkable.values().sum::<u64>(),
+        by_cluster.len(),
+        by_person.len(),
+        elapsed.as_secs_f64(),
+        output.diagnostics.candidate_pairs,
+        output.review.len(),
+    );
+    println!(
+        "pairwise precision {:.4}, recall {:.4} (tp {tp}, fp {}, fn {})",
+        tp as f64 / predicted.max(1) as f64,
+        tp as f64 / true_pairs.max(1) as f64,
+        predicted - tp,
+        true_pairs - tp
+    );
+    println!(
+        "prior weight {:.2}; skipped blocks {}",
+        output.model.prior_weight(),
+        output.diagnostics.blocking.skipped_blocks
+    );
+    println!("pairs per rule {:?}", output.diagnostics.blocking.pairs_per_rule);
+    for s in &output.model.sessions {
+        println!(
+            "  session rule {} pairs {} iters {} converged {} block share {:.4}",
+            s.rule_idx, s.n_pairs, s.iterations, s.converged, s.block_match_share
+        );
+    }
+    if std::env::var_os("MODEL").is_some() {
+        let model = &output.model;
+        for (f, name) in model.field_names.iter().enumerate() {
+            for (l, label) in model.level_labels[f].iter().enumerate() {
+                println!(
+                    "  {name:<16} {label:<46} m {:.4} u {:.5} weight {:+.2}",
+                    model.m[f][l + 1],
+                    model.u[f][l + 1],
+                    model.level_weight(f, (l + 1) as u8)
+                );
+            }
+        }
+    }
+    {
+        // Calibration: true-match share among scored pairs by predicted probability.
+        let edges = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1.01];
+        let mut bins = vec![(0u64, 0u64, 0f64); edges.len()];
+        for p in &output.pairs {
+            let i = edges.iter().position(|&e| p.match_probability < e).unwrap_or(edges.len() - 1);
+            bins[i].0 += 1;
+            bins[i].1 += u64::from(truth_id[p.left as usize] == truth_id[p.right as usize]);
+            bins[i].2 += p.match_probability;
+        }
+        let mut lower = 0.0;
+        for (i, (n, t, sum)) in bins.iter().enumerate() {
+            println!(
+                "  p in [{lower}, {}): {n} pairs, mean p {:.3}, true share {:.3}",
+                edges[i],
+                sum / (*n).max(1) as f64,
+                *t as f64 / (*n).max(1) as f64
+            );
+            lower = edges[i];
+        }
+    }
+    if let Ok(k) = std::env::var("SHOW_MISSED") {
+        // Debugging on synthetic demo data only: a few missed true pairs with their values.
+        let k: usize = k.parse()?;
+        let scored: HashMap<(u32, u32), f64> =
+            output.pairs.iter().map(|p| ((p.left, p.right), p.match_probability)).collect();
+        let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (r, t) in truth_id.iter().enumerate() {
+            members.entry(t).or_default().push(r as u32);
+        }
+        let mut shown = 0;
+        let mut keys: Vec<&&str> = members.keys().collect();
+        keys.sort();
+        'outer: for key in keys {
+            let m = &members[*key];
+            for (i, &a) in m.iter().enumerate() {
+                for &b in &m[i + 1..] {
+                    if cluster[a as usize] != cluster[b as usize] {
+                        let g = link::compare_pairs(&records, &settings, &[(a, b)])?[0];
+                        let levels: String =
+                            (0..settings.fields.len()).map(|f| format!("{}", link::compare::level_of(g, f))).collect();
+                        println!(
+                            "MISSED p={:?} levels {levels}\n  {:?} {:?}\n  {:?} {:?}",
+                            scored.get(&(a, b)),
+                            records[a as usize].source,
+                            records[a as usize].values,
+                            records[b as usize].source,
+                            records[b as usize].values
+                        );
+                        shown += 1;
+                        if shown >= k {
+                            break 'outer;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if std::env::var_os("PATTERNS").is_some() {
+        // Scored pairs by comparison pattern: count, mean predicted probability, true share.
+        let mut by: BTreeMap<String, (u64, f64, u64)> = BTreeMap::new();
+        let model = &output.model;
+        for p in &output.pairs {
+            let key: Vec<String> = (0..model.field_names.len())
+                .filter(|&f| {
+                    !matches!(model.field_names[f].as_str(), "place_of_birth" | "exploited_in" | "sex" | "citizenship")
+                })
+                .map(|f| format!("{}", link::compare::level_of(p.levels, f)))
+                .collect();
+            let e = by.entry(key.join("")).or_default();
+            e.0 += 1;
+            e.1 += p.match_probability;
+            e.2 += u64::from(truth_id[p.left as usize] == truth_id[p.right as usize]);
+        }
+        let mut rows: Vec<_> = by.into_iter().collect();
+        rows.sort_by(|a, b| (b.1.1 - b.1.2 as f64).abs().total_cmp(&(a.1.1 - a.1.2 as f64).abs()));
+        let names: Vec<&str> = model
+            .field_names
+            .iter()
+            .map(String::as_str)
+            .filter(|f| !matches!(*f, "place_of_birth" | "exploited_in" | "sex" | "citizenship"))
+            .collect();
+        println!("pattern fields: {names:?}");
+        for (k, (n, sp, t)) in rows.iter().filter(|r| r.1.0 >= 20).take(40) {
+            println!(
+                "  {k}  n {n:>6}  mean p {:.3}  true {:.3}  excess false {:.0}",
+                sp / *n as f64,
+                *t as f64 / *n as f64,
+                sp - *t as f64
+            );
+        }
+    }
+    if std::env::var_os("NAMESAKES").is_some() {
+        // Level distributions of non-matches: random pairs, random pairs of one citizenship, and
+        // namesakes (same normalised given and family name).
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let n = records.len() as u32;
+        let mut random = Vec::new();
+        while random.len() < 200_000 {
+            let (a, b) = (rng.random_range(0..n), rng.random_range(0..n));
+            if a != b && truth_id[a as usize] != truth_id[b as usize] {
+                random.push((a, b));
+            }
+        }
+        let mut by_cit: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut by_name: HashMap<(String, String), Vec<u32>> = HashMap::new();
+        for (r, rec) in records.iter().enumerate() {
+            by_cit.entry(rec.values[4].as_str()).or_default().push(r as u32);
+            let (g, f) = (link::normalize::given_name(&rec.values[0]), link::normalize::family_name(&rec.values[1]));
+            if !g.is_empty() && !f.is_empty() {
+                by_name.entry((g, f)).or_default().push(r as u32);
+            }
+        }
+        let mut same_cit = Vec::new();
+        while same_cit.len() < 200_000 {
+            let (a, _) = (rng.random_range(0..n), 0);
+            let group = &by_cit[records[a as usize].values[4].as_str()];
+            let b = group[rng.random_range(0..group.len())];
+            if a != b && truth_id[a as usize] != truth_id[b as usize] {
+                same_cit.push((a, b));
+            }
+        }
+        let mut namesakes = Vec::new();
+        for group in by_name.values() {
+            for (i, &a) in group.iter().enumerate() {
+                for &b in &group[i + 1..] {
+                    if truth_id[a as usize] != truth_id[b as usize] && namesakes.len() < 2_000_000 {
+                        namesakes.push((a, b));
+                    }
+                }
+            }
+        }
+        let model = &output.model;
+        let dist = |pairs: &[(u32, u32)]| -> Result<Vec<Vec<f64>>, link::Error> {
+            let gammas = link::compare_pairs(&records, &settings, pairs)?;
+            let mut out: Vec<Vec<f64>> = model.level_labels.iter().map(|l| vec![0.0; l.len() + 1]).collect();
+            for g in gammas {
+                for (f, row) in out.iter_mut().enumerate() {
+                    row[usize::from(link::compare::level_of(g, f))] += 1.0;
+                }
+            }
+            for row in &mut out {
+                let non_null: f64 = row[1..].iter().sum();
+                for v in row.iter_mut().skip(1) {
+                    *v /= non_null.max(1.0);
+                }
+            }
+            Ok(out)
+        };
+        let (d_random, d_cit, d_names) = (dist(&random)?, dist(&same_cit)?, dist(&namesakes)?);
+        println!(
+            "non-matches: random {}, same citizenship {}, namesakes {}",
+            random.len(),
+            same_cit.len(),
+            namesakes.len()
+        );
+        for f in 0..model.field_names.len() {
+            for (l, label) in model.level_labels[f].iter().enumerate() {
+                println!(
+                    "  {:<16} {label:<46} u {:.5}  random {:.5}  same cit {:.5}  namesakes {:.5}",
+                    model.field_names[f],
+                    model.u[f][l + 1],
+                    d_random[f][l + 1],
+                    d_cit[f][l + 1],
+                    d_names[f][l + 1]
+                );
+            }
+        }
+    }
+    if std::env::var_os("EMPIRICAL").is_some() {
+        // Level distribution among the true matches that blocking found (the m EM should find),
+        // beside EM's m.
+        let model = &output.model;
+        let n_fields = model.field_names.len();
+        let mut counts: Vec<BTreeMap<u8, u64>> = vec![BTreeMap::new(); n_fields];
+        let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (r, t) in truth_id.iter().enumerate() {
+            members.entry(t).or_default().push(r as u32);
+        }
+        let true_pairs: Vec<(u32, u32)> = members
+            .values()
+            .flat_map(|m| m.iter().enumerate().flat_map(move |(i, &a)| m[i + 1..].iter().map(move |&b| (a, b))))
+            .collect();
+        let gammas = link::compare_pairs(&records, &settings, &true_pairs)?;
+        let n_true = gammas.len();
+        for g in gammas {
+            for (f, c) in counts.iter_mut().enumerate() {
+                *c.entry(link::compare::level_of(g, f)).or_default() += 1;
+            }
+        }
+        println!("true matches among candidates: {n_true}");
+        for (f, counts) in counts.iter().enumerate() {
+            let non_null: u64 = counts.iter().filter(|(l, _)| **l != 0).map(|(_, c)| c).sum();
+            for (l, label) in model.level_labels[f].iter().enumerate() {
+                let level = (l + 1) as u8;
+                let c = counts.get(&level).copied().unwrap_or(0);
+                println!(
+                    "  {:<16} {label:<46} empirical m {:.4}  EM m {:.4}",
+                    model.field_names[f],
+                    c as f64 / non_null.max(1) as f64,
+                    model.m[f][l + 1]
+                );
+            }
+        }
+    }
+    Ok(())
+}
