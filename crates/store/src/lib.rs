@@ -27,7 +27,7 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
 pub use import::{Import, ImportTotals, StoreRow};
-pub use query::{Identity, QuarantinedRow, StoredJustice, StoredPerson, Submission};
+pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
 pub use review::{Decision, LinkageRun, NewLinkageRun, NewReviewItem, ReviewField, ReviewItem, ReviewKind, Verdict};
 
 /// Store errors. Messages name tables and operations, never a person's data.
