@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ingest::{FileReader, Mapping, RawRow, Row, RowError};
 use model::{Progress, Record};
 use serde::Serialize;
-use store::{ImportTotals, Store, StoreRow};
+use store::{Begun, ImportTotals, Store, StoreRow};
 
 use crate::{Error, Result};
 
@@ -170,7 +170,16 @@ pub(crate) async fn import_with_encodings(
     store.ensure_source(source, source_kind).await?;
     let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mut report = empty_report(path, Some(source), sha256.clone(), &reader, Outcome::Refused);
-    let mut import = store.begin_import(source, mapping.kind, &file_name, &sha256, options.replace).await?;
+    let mut import = match store.begin_import(source, mapping.kind, &file_name, &sha256, options.replace).await? {
+        Begun::Started(import) => import,
+        // Another process stored the same file between the check above and the write lock.
+        Begun::AlreadyActive { submission_id, rows_read, rows_stored } => {
+            report.outcome = Outcome::AlreadyImported { submission_id };
+            report.rows_read = rows_read as u64;
+            report.rows_good = rows_stored as u64;
+            return Ok(report);
+        }
+    };
     if !options.replace {
         reader.refuse_stored_ids(import.active_source_ids().await?);
     }

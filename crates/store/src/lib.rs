@@ -26,7 +26,7 @@ use std::str::FromStr;
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
-pub use import::{Import, ImportTotals, StoreRow};
+pub use import::{Begun, Import, ImportTotals, StoreRow};
 pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
 pub use review::{Decision, LinkageRun, NewLinkageRun, NewReviewItem, ReviewField, ReviewItem, ReviewKind, Verdict};
 
