@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 pub use limits::Limits;
 pub use mapping::{Encoding, Format, Mapping};
-pub use reader::{FileReader, RawBytes, RawRow, Row, RowError, hash_file};
+pub use reader::{FileReader, RawBytes, RawRow, Row, RowError, check_regular_file, hash_file};
 
 /// Problems that refuse a whole file or mapping.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,8 @@ pub enum Error {
     },
     #[error("mapping {mapping}: {reason}")]
     Mapping { mapping: String, reason: String },
+    #[error("{path}: not a regular file but {what}: only files are read")]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("{path}: the file is empty")]
     EmptyFile { path: PathBuf },
     #[error("{path}: column `{column}` (field {field}) is missing from the header")]

@@ -119,8 +119,20 @@ impl RawRow {
     }
 }
 
+/// Refuses anything but a regular file (a device such as `/dev/zero` or a FIFO would be read
+/// forever), before it is opened.
+pub fn check_regular_file(path: &Path) -> Result<u64> {
+    let metadata = std::fs::metadata(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    if !metadata.is_file() {
+        let what = if metadata.is_dir() { "a folder" } else { "a device, pipe or socket" };
+        return Err(Error::NotAFile { path: path.to_owned(), what });
+    }
+    Ok(metadata.len())
+}
+
 /// Computes the SHA-256 of a file, streaming, as lower-case hex.
 pub fn hash_file(path: &Path) -> Result<String> {
+    check_regular_file(path)?;
     let mut file = File::open(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -184,8 +196,7 @@ impl FileReader {
 
     /// [`FileReader::open`] with limits other than the defaults.
     pub fn open_with_limits(path: &Path, mapping: &Mapping, today: NaiveDate, limits: &Limits) -> Result<FileReader> {
-        let io = |source| Error::Io { path: path.to_owned(), source };
-        let total_bytes = std::fs::metadata(path).map_err(io)?.len();
+        let total_bytes = check_regular_file(path)?;
         if total_bytes == 0 {
             return Err(Error::EmptyFile { path: path.to_owned() });
         }

@@ -180,3 +180,14 @@ fn classes_that_hold_give_clean_outcomes() {
     let read = read_ok(&path);
     assert_eq!(read.good, vec![2, 3, 4], "{read:?}");
 }
+
+#[test]
+fn a_device_or_a_folder_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for path in [std::path::Path::new("/dev/zero"), dir.path()] {
+        let err = read_ok_or_err(path).map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("not a regular file"), "{err:?}");
+        let err = ingest::hash_file(path).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("not a regular file"), "{err:?}");
+    }
+}
