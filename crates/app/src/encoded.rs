@@ -28,6 +28,7 @@ use crate::{Error, Result};
 /// A source's encodings as the agency sent them: per data row, the base64 text or why it is not
 /// usable.
 fn read_clk_file(path: &Path) -> Result<RowEncodings> {
+    ingest::check_regular_file(path)?;
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     let bad = |reason: &str| Error::Settings { path: path.to_owned(), reason: reason.to_owned() };
     let value: serde_json::Value =

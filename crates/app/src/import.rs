@@ -1,13 +1,12 @@
 //! Importing one file of a source: validate every row, store the good ones, quarantine the bad
 //! ones, all in one transaction per file; or, as a dry run, only report.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use ingest::{FileReader, Mapping, Row, RowError};
+use ingest::{FileReader, Mapping, RawRow, Row, RowError};
 use model::{Progress, Record};
 use serde::Serialize;
-use store::{ImportTotals, Store, StoreRow};
+use store::{Begun, ImportTotals, Store, StoreRow};
 
 use crate::{Error, Result};
 
@@ -64,7 +63,7 @@ const CHUNK_ROWS: usize = 2000;
 /// A row as the reading thread hands it over: a good row already in the form the store binds.
 enum Prepared {
     Good(StoreRow),
-    Bad { row: u64, errors: Vec<RowError>, raw: Vec<(String, String)> },
+    Bad { row: u64, errors: Vec<RowError>, raw: RawRow },
 }
 
 type Chunk = Vec<Prepared>;
@@ -157,7 +156,7 @@ pub(crate) async fn import_with_encodings(
 ) -> Result<FileReport> {
     let (source, source_kind) = (source.name, source.kind);
     let sha256 = ingest::hash_file(path)?;
-    let reader = FileReader::open(path, mapping, today)?;
+    let mut reader = FileReader::open(path, mapping, today)?;
     if !options.replace
         && let Some(existing) = store.active_submission_with_hash(source, &sha256).await?
     {
@@ -171,8 +170,19 @@ pub(crate) async fn import_with_encodings(
     store.ensure_source(source, source_kind).await?;
     let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mut report = empty_report(path, Some(source), sha256.clone(), &reader, Outcome::Refused);
-    let mut import = store.begin_import(source, mapping.kind, &file_name, &sha256, options.replace).await?;
-    let stored_ids: HashSet<String> = if options.replace { HashSet::new() } else { import.active_source_ids().await? };
+    let mut import = match store.begin_import(source, mapping.kind, &file_name, &sha256, options.replace).await? {
+        Begun::Started(import) => import,
+        // Another process stored the same file between the check above and the write lock.
+        Begun::AlreadyActive { submission_id, rows_read, rows_stored } => {
+            report.outcome = Outcome::AlreadyImported { submission_id };
+            report.rows_read = rows_read as u64;
+            report.rows_good = rows_stored as u64;
+            return Ok(report);
+        }
+    };
+    if !options.replace {
+        reader.refuse_stored_ids(import.active_source_ids().await?);
+    }
 
     // Reading and validating runs on its own thread so that parsing overlaps with the database.
     let total_bytes = reader.progress().1;
@@ -193,20 +203,6 @@ pub(crate) async fn import_with_encodings(
             report.rows_read += 1;
             match row {
                 Prepared::Good(stored) => {
-                    if let Some(id) = stored.source_id()
-                        && stored_ids.contains(id)
-                    {
-                        let row = stored.row;
-                        let error = RowError {
-                            row,
-                            column: None,
-                            field: Some("source_id"),
-                            value: Some(model::mask(mapping.kind.field("source_id"), id)),
-                            reason: "source id already stored by an earlier submission of this source: send corrections with --replace".into(),
-                        };
-                        quarantine_row(&mut report, &mut bad, row, vec![error], Vec::new())?;
-                        continue;
-                    }
                     report.rows_good += 1;
                     good.push(stored);
                 }
@@ -249,7 +245,7 @@ fn quarantine_row(
     bad: &mut Vec<(u64, String, String)>,
     row: u64,
     errors: Vec<RowError>,
-    raw: Vec<(String, String)>,
+    raw: RawRow,
 ) -> Result<()> {
     report.rows_bad += 1;
     let errors_json = serde_json::to_string(&errors).map_err(|e| Error::Internal(e.to_string()))?;
@@ -262,13 +258,12 @@ fn quarantine_row(
 /// A good row in stored form, with its encoding when the source sends encodings; or the row
 /// refused because its encoding is missing or unusable.
 fn prepare(row: u64, record: Record, encodings: Option<&RowEncodings>, first_row: u64) -> Prepared {
-    let stored = StoreRow::new(row, record);
     let Some(encodings) = encodings else {
-        return Prepared::Good(stored);
+        return Prepared::Good(StoreRow::new(row, record));
     };
     let index = row.checked_sub(first_row).and_then(|i| usize::try_from(i).ok());
     let reason = match index.and_then(|i| encodings.get(i)) {
-        Some(Ok(base64)) => return Prepared::Good(stored.with_encoding(base64.clone())),
+        Some(Ok(base64)) => return Prepared::Good(StoreRow::new(row, record).with_encoding(base64.clone())),
         Some(Err(why)) => {
             format!("the encoding of this row (number {} in the encodings file) is {why}", row - first_row + 1)
         }
@@ -279,7 +274,10 @@ fn prepare(row: u64, record: Record, encodings: Option<&RowEncodings>, first_row
     Prepared::Bad {
         row,
         errors: vec![RowError { row, column: None, field: None, value: None, reason }],
-        raw: Vec::new(),
+        // The row's cells are gone once validated: keep its validated values, field by field.
+        raw: RawRow::Cells(
+            record.kind.fields().iter().zip(&record.values).map(|(f, v)| (f.name.to_owned(), v.to_text())).collect(),
+        ),
     }
 }
 

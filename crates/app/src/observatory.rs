@@ -53,6 +53,7 @@ impl Observatory {
 
 /// Reads and validates a mapping file.
 pub fn load_mapping(path: &Path) -> Result<ingest::Mapping> {
+    ingest::check_regular_file(path)?;
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     Ok(ingest::Mapping::parse(&path.display().to_string(), &text)?)
 }

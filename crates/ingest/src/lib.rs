@@ -10,14 +10,17 @@
 //! The reader knows nothing of storage: the application layer decides what to store and what to
 //! quarantine.
 
+mod csvfile;
+mod limits;
 mod mapping;
 mod reader;
 mod sheet;
 
 use std::path::PathBuf;
 
+pub use limits::Limits;
 pub use mapping::{Encoding, Format, Mapping};
-pub use reader::{FileReader, Row, RowError, hash_file};
+pub use reader::{FileReader, RawBytes, RawRow, Row, RowError, check_regular_file, hash_file};
 
 /// Problems that refuse a whole file or mapping.
 #[derive(Debug, thiserror::Error)]
@@ -30,10 +33,14 @@ pub enum Error {
     },
     #[error("mapping {mapping}: {reason}")]
     Mapping { mapping: String, reason: String },
+    #[error("{path}: not a regular file but {what}: only files are read")]
+    NotAFile { path: PathBuf, what: &'static str },
     #[error("{path}: the file is empty")]
     EmptyFile { path: PathBuf },
     #[error("{path}: column `{column}` (field {field}) is missing from the header")]
     MissingColumn { path: PathBuf, column: String, field: &'static str },
+    #[error("{path}: the header has {columns} columns, more than the limit of {max} (`max_columns`)")]
+    TooManyColumns { path: PathBuf, columns: usize, max: usize },
     #[error("{path}: column `{column}` appears twice in the header")]
     DuplicateColumn { path: PathBuf, column: String },
     #[error(

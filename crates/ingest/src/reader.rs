@@ -2,15 +2,17 @@
 //! row errors. CSV streams, so a file larger than memory can be read; XLSX and JSON are read whole
 //! (spreadsheets and JSON documents of that size do not exist in practice).
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use model::{Field, Record, Value};
 use sha2::{Digest, Sha256};
 
+use crate::csvfile::{CsvFile, CsvRow};
+use crate::limits::Limits;
 use crate::mapping::{Encoding, Format, Mapping};
 use crate::{Error, Result};
 
@@ -49,17 +51,88 @@ pub enum Row {
         row: u64,
         record: Record,
     },
-    /// A refused row: its errors and its raw cells (header, cell), kept for the quarantine so
-    /// nothing is lost. The raw cells may identify a person: they go only to protected storage.
+    /// A refused row: its errors and its raw content, kept for the quarantine so nothing is
+    /// lost. The raw content may identify a person: it goes only to protected storage.
     Bad {
         row: u64,
         errors: Vec<RowError>,
-        raw: Vec<(String, String)>,
+        raw: RawRow,
     },
+}
+
+/// A refused row's content as the file had it, kept whole so the agency can correct the row.
+/// Serialised (for the quarantine) as `[[header, cell], …]`, or as an object for bytes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum RawRow {
+    /// Header → cell text, in the file's order; cells beyond the header are named `#N` (their
+    /// position, from 1).
+    Cells(Vec<(String, String)>),
+    /// The row's bytes, when they could not be split into text cells: a quote left open, bytes
+    /// that are not valid in the file's encoding, a row over the size limit, a JSON record that
+    /// is not an object.
+    Bytes(RawBytes),
+}
+
+/// A row's bytes, kept losslessly: as text when they are valid in the file's encoding, in base64
+/// otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RawBytes {
+    /// Where the row starts in the file, in bytes (CSV).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// The row's length in the file, in bytes.
+    pub length: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Standard base64 alphabet, with padding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base64: Option<String>,
+    /// Only the first `max_row_bytes` bytes are kept: the row is longer (`length`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl RawRow {
+    /// A row's bytes, as text when they decode (UTF-8, or Latin-1 when the mapping says so,
+    /// which decodes any byte), in base64 otherwise.
+    pub(crate) fn from_bytes(offset: Option<u64>, bytes: &[u8], length: u64, truncated: bool, latin1: bool) -> RawRow {
+        use base64::Engine;
+        let text = if latin1 {
+            Some(encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned())
+        } else {
+            std::str::from_utf8(bytes).ok().map(str::to_owned)
+        };
+        let base64 = text.is_none().then(|| base64::engine::general_purpose::STANDARD.encode(bytes));
+        RawRow::Bytes(RawBytes { offset, length, text, base64, truncated })
+    }
+
+    /// A row's cells under the header's names; cells beyond the header are named `#N`.
+    pub(crate) fn cells(headers: &[String], cells: Vec<String>) -> RawRow {
+        RawRow::Cells(
+            cells
+                .into_iter()
+                .enumerate()
+                .map(|(i, cell)| (headers.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1)), cell))
+                .collect(),
+        )
+    }
+}
+
+/// Refuses anything but a regular file (a device such as `/dev/zero` or a FIFO would be read
+/// forever), before it is opened.
+pub fn check_regular_file(path: &Path) -> Result<u64> {
+    let metadata = std::fs::metadata(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    if !metadata.is_file() {
+        let what = if metadata.is_dir() { "a folder" } else { "a device, pipe or socket" };
+        return Err(Error::NotAFile { path: path.to_owned(), what });
+    }
+    Ok(metadata.len())
 }
 
 /// Computes the SHA-256 of a file, streaming, as lower-case hex.
 pub fn hash_file(path: &Path) -> Result<String> {
+    check_regular_file(path)?;
     let mut file = File::open(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -74,9 +147,16 @@ pub fn hash_file(path: &Path) -> Result<String> {
 }
 
 enum Source {
-    Csv(Box<csv::Reader<Box<dyn Read + Send>>>, csv::ByteRecord),
+    Csv(Box<CsvFile>),
     /// Rows already in memory (XLSX, JSON), with their row numbers.
-    Loaded(std::vec::IntoIter<(u64, Vec<String>)>),
+    Loaded(std::vec::IntoIter<(u64, Loaded)>),
+}
+
+/// A row of a file read whole: its cells, or why it has none (a JSON record that is not an
+/// object) with its content.
+pub(crate) enum Loaded {
+    Cells(Vec<String>),
+    Broken { reason: String, raw: RawRow },
 }
 
 /// Reads one file with one mapping. Iterate with [`FileReader::next_row`].
@@ -90,6 +170,8 @@ pub struct FileReader {
     /// For each mapped field: the index of its column in the file.
     columns: Vec<(usize, &'static Field)>,
     seen_ids: HashMap<String, u64>,
+    /// Source ids already stored by earlier submissions: a row reusing one is refused.
+    stored_ids: HashSet<String>,
     /// Data rows read from a CSV file so far.
     csv_rows: u64,
     total_bytes: u64,
@@ -109,8 +191,12 @@ impl FileReader {
     /// Opens a file, reads its header and matches it against the mapping. A file-level problem
     /// (empty file, a required column missing, an unreadable spreadsheet) refuses the whole file.
     pub fn open(path: &Path, mapping: &Mapping, today: NaiveDate) -> Result<FileReader> {
-        let io = |source| Error::Io { path: path.to_owned(), source };
-        let total_bytes = std::fs::metadata(path).map_err(io)?.len();
+        FileReader::open_with_limits(path, mapping, today, &Limits::default())
+    }
+
+    /// [`FileReader::open`] with limits other than the defaults.
+    pub fn open_with_limits(path: &Path, mapping: &Mapping, today: NaiveDate, limits: &Limits) -> Result<FileReader> {
+        let total_bytes = check_regular_file(path)?;
         if total_bytes == 0 {
             return Err(Error::EmptyFile { path: path.to_owned() });
         }
@@ -123,13 +209,13 @@ impl FileReader {
             },
         };
         let (source, headers) = match format {
-            Format::Csv => open_csv(path, mapping)?,
+            Format::Csv => open_csv(path, mapping, limits)?,
             Format::Xlsx => {
-                let (headers, rows) = crate::sheet::read_xlsx(path, mapping)?;
+                let (headers, rows) = crate::sheet::read_xlsx(path, mapping, limits)?;
                 (Source::Loaded(rows.into_iter()), headers)
             }
             Format::Json => {
-                let (headers, rows) = crate::sheet::read_json(path, mapping)?;
+                let (headers, rows) = crate::sheet::read_json(path, mapping, limits)?;
                 (Source::Loaded(rows.into_iter()), headers)
             }
         };
@@ -172,6 +258,7 @@ impl FileReader {
             headers,
             columns,
             seen_ids: HashMap::new(),
+            stored_ids: HashSet::default(),
             csv_rows: 0,
             total_bytes,
             ignored_columns,
@@ -179,10 +266,16 @@ impl FileReader {
         })
     }
 
+    /// Refuses rows whose source id an earlier submission of the source already stored (a
+    /// correction must replace that submission).
+    pub fn refuse_stored_ids(&mut self, ids: impl IntoIterator<Item = String>) {
+        self.stored_ids = ids.into_iter().collect();
+    }
+
     /// Bytes read so far and the file's size, for a progress bar.
     pub fn progress(&self) -> (u64, u64) {
         match &self.source {
-            Source::Csv(reader, _) => (reader.position().byte(), self.total_bytes),
+            Source::Csv(csv) => (csv.position(), self.total_bytes),
             Source::Loaded(rows) => {
                 let left = rows.len() as u64;
                 (self.total_bytes.saturating_sub(left), self.total_bytes)
@@ -193,43 +286,43 @@ impl FileReader {
     /// The next row, validated; `None` at the end of the file.
     pub fn next_row(&mut self) -> Option<Result<Row>> {
         let (row, cells) = match &mut self.source {
-            Source::Csv(reader, record) => {
+            Source::Csv(csv) => {
                 // Rows are counted as a spreadsheet shows them (the header is row 1), whatever the
                 // line endings and however many lines a quoted cell spans.
                 self.csv_rows += 1;
                 let row = self.csv_rows + 1;
-                match reader.read_byte_record(record) {
-                    Ok(false) => return None,
-                    Ok(true) => {}
-                    Err(e) => {
-                        return Some(Ok(self.bad_row(
-                            row,
-                            Vec::new(),
-                            None,
-                            format!("unreadable line: {}", csv_reason(&e)),
-                        )));
-                    }
-                }
-                match decode_record(record, self.encoding) {
-                    Ok(cells) => (row, cells),
-                    Err(index) => {
-                        let column = self.headers.get(index).cloned();
-                        return Some(Ok(self.bad_row(
-                            row,
-                            Vec::new(),
-                            column,
-                            "bytes that are not valid UTF-8: if the file is Latin-1, declare `encoding = \"latin1\"` under [file] in the mapping".into(),
-                        )));
-                    }
-                }
+                let (column, reason, raw) = match csv.next(self.headers.len())? {
+                    Err(e) => return Some(Err(e)),
+                    Ok(CsvRow::Broken { column, reason, raw }) => (column, reason, raw),
+                    Ok(CsvRow::Record) => match decode_record(&csv.record, self.encoding) {
+                        Ok(cells) => return Some(Ok(self.validate(row, cells))),
+                        Err(index) => match csv.raw_record() {
+                            Ok(raw) => (
+                                Some(index),
+                                "bytes that are not valid UTF-8: if the file is Latin-1, declare `encoding = \"latin1\"` under [file] in the mapping".to_owned(),
+                                raw,
+                            ),
+                            Err(e) => return Some(Err(e)),
+                        },
+                    },
+                };
+                let column = column.map(|i| self.headers.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1)));
+                let errors = vec![RowError { row, column, field: None, value: None, reason }];
+                return Some(Ok(Row::Bad { row, errors, raw }));
             }
-            Source::Loaded(rows) => rows.next()?,
+            Source::Loaded(rows) => match rows.next()? {
+                (row, Loaded::Cells(cells)) => (row, cells),
+                (row, Loaded::Broken { reason, raw }) => {
+                    let errors = vec![RowError { row, column: None, field: None, value: None, reason }];
+                    return Some(Ok(Row::Bad { row, errors, raw }));
+                }
+            },
         };
         Some(Ok(self.validate(row, cells)))
     }
 
     fn bad_row(&self, row: u64, cells: Vec<String>, column: Option<String>, reason: String) -> Row {
-        let raw = self.headers.iter().cloned().zip(cells).collect();
+        let raw = RawRow::cells(&self.headers, cells);
         Row::Bad { row, errors: vec![RowError { row, column, field: None, value: None, reason }], raw }
     }
 
@@ -272,7 +365,17 @@ impl FileReader {
             && self.mapping.kind == model::RecordKind::Persons
             && let Some(Value::Text(id)) = record.get("source_id")
         {
-            if let Some(first) = self.seen_ids.get(id) {
+            if self.stored_ids.contains(id) {
+                let column =
+                    self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone());
+                errors.push(RowError {
+                    row,
+                    column,
+                    field: Some("source_id"),
+                    value: Some(model::mask(record.kind.field("source_id"), id)),
+                    reason: "source id already stored by an earlier submission of this source: send corrections with --replace".into(),
+                });
+            } else if let Some(first) = self.seen_ids.get(id) {
                 let column =
                     self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone());
                 errors.push(RowError {
@@ -289,7 +392,7 @@ impl FileReader {
         if errors.is_empty() {
             Row::Good { row, record }
         } else {
-            Row::Bad { row, errors, raw: self.headers.iter().cloned().zip(cells).collect() }
+            Row::Bad { row, errors, raw: RawRow::cells(&self.headers, cells) }
         }
     }
 }
@@ -300,38 +403,28 @@ fn set(record: &mut Record, field: &Field, value: Value) {
     }
 }
 
-fn csv_reason(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::Io(_) => "the file could not be read".into(),
-        csv::ErrorKind::Utf8 { .. } => "bytes that are not valid UTF-8".into(),
-        csv::ErrorKind::UnequalLengths { .. } => "ragged line".into(),
-        _ => "malformed CSV".into(),
-    }
-}
-
-fn open_csv(path: &Path, mapping: &Mapping) -> Result<(Source, Vec<String>)> {
-    let file = File::open(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-    let input: Box<dyn Read + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(mapping.delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(input);
-    let header =
-        reader.byte_headers().map_err(|e| Error::Csv { path: path.to_owned(), reason: csv_reason(&e) })?.clone();
+fn open_csv(path: &Path, mapping: &Mapping, limits: &Limits) -> Result<(Source, Vec<String>)> {
+    let latin1 = mapping.encoding == Encoding::Latin1;
+    let (csv, header) = CsvFile::open(path, mapping.delimiter, latin1, limits)?;
     let mut headers =
         decode_record(&header, mapping.encoding).map_err(|_| Error::HeaderEncoding { path: path.to_owned() })?;
     if let Some(first) = headers.first_mut() {
         *first = first.trim_start_matches('\u{feff}').to_owned();
     }
-    check_duplicate_headers(path, &headers)?;
-    Ok((Source::Csv(Box::new(reader), csv::ByteRecord::new()), headers))
+    check_headers(path, &headers, limits)?;
+    Ok((Source::Csv(Box::new(csv)), headers))
 }
 
-pub(crate) fn check_duplicate_headers(path: &Path, headers: &[String]) -> Result<()> {
-    for (i, h) in headers.iter().enumerate() {
-        if !h.trim().is_empty() && headers[..i].iter().any(|g| g.trim() == h.trim()) {
+/// Refuses a header wider than the limit or with a column named twice (in linear time: a
+/// header of 100,000 columns is refused at once, not after minutes of comparisons).
+pub(crate) fn check_headers(path: &Path, headers: &[String], limits: &Limits) -> Result<()> {
+    if headers.len() > limits.max_columns {
+        return Err(Error::TooManyColumns { path: path.to_owned(), columns: headers.len(), max: limits.max_columns });
+    }
+    let mut seen: HashSet<&str> = HashSet::default();
+    for h in headers {
+        let name = h.trim();
+        if !name.is_empty() && !seen.insert(name) {
             return Err(Error::DuplicateColumn { path: path.to_owned(), column: h.clone() });
         }
     }

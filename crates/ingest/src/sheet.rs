@@ -5,16 +5,17 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
+use crate::limits::Limits;
 use crate::mapping::Mapping;
-use crate::reader::check_duplicate_headers;
+use crate::reader::{Loaded, RawRow, check_headers};
 use crate::{Error, Result};
 
-type Rows = Vec<(u64, Vec<String>)>;
+type Rows = Vec<(u64, Loaded)>;
 
 /// Reads the mapping's sheet (default: the first) into a header and rows of text cells. Cells that
 /// the spreadsheet stores as dates are written back in the mapping's date format for the field
 /// of their column, so they validate like text dates.
-pub(crate) fn read_xlsx(path: &Path, mapping: &Mapping) -> Result<(Vec<String>, Rows)> {
+pub(crate) fn read_xlsx(path: &Path, mapping: &Mapping, limits: &Limits) -> Result<(Vec<String>, Rows)> {
     let bad = |reason: String| Error::Spreadsheet { path: path.to_owned(), reason };
     let mut workbook = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
     let sheet = match &mapping.sheet {
@@ -27,7 +28,7 @@ pub(crate) fn read_xlsx(path: &Path, mapping: &Mapping) -> Result<(Vec<String>, 
         return Err(Error::EmptyFile { path: path.to_owned() });
     };
     let headers: Vec<String> = header.iter().map(|c| c.to_string().trim().to_owned()).collect();
-    check_duplicate_headers(path, &headers)?;
+    check_headers(path, &headers, limits)?;
     let formats: Vec<String> = headers
         .iter()
         .map(|h| {
@@ -47,7 +48,7 @@ pub(crate) fn read_xlsx(path: &Path, mapping: &Mapping) -> Result<(Vec<String>, 
             continue;
         }
         // Spreadsheet row numbers: the header is row first_row + 1.
-        out.push((first_row + i as u64 + 2, cells));
+        out.push((first_row + i as u64 + 2, Loaded::Cells(cells)));
     }
     Ok((headers, out))
 }
@@ -67,7 +68,7 @@ fn cell_text(cell: &Data, date_format: &str) -> String {
 
 /// Reads a JSON document of flat records. Arrays in a cell are joined with `;`; nested objects are
 /// refused row by row (as a ragged row would be), so one bad record does not refuse the file.
-pub(crate) fn read_json(path: &Path, mapping: &Mapping) -> Result<(Vec<String>, Rows)> {
+pub(crate) fn read_json(path: &Path, mapping: &Mapping, _limits: &Limits) -> Result<(Vec<String>, Rows)> {
     let bad = |reason: String| Error::Json { path: path.to_owned(), reason };
     let text = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     let doc: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
@@ -98,21 +99,29 @@ pub(crate) fn read_json(path: &Path, mapping: &Mapping) -> Result<(Vec<String>, 
     let mut rows = Vec::with_capacity(records.len());
     for (i, record) in records.iter().enumerate() {
         let cells = match record {
-            serde_json::Value::Object(map) => headers
-                .iter()
-                .map(|h| match map.get(h) {
-                    None | Some(serde_json::Value::Null) => String::new(),
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(serde_json::Value::Array(items)) => items
-                        .iter()
-                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    Some(other) => other.to_string(),
-                })
-                .collect(),
-            // A record that is not an object: an empty row, which validation refuses as ragged.
-            _ => Vec::new(),
+            serde_json::Value::Object(map) => Loaded::Cells(
+                headers
+                    .iter()
+                    .map(|h| match map.get(h) {
+                        None | Some(serde_json::Value::Null) => String::new(),
+                        Some(serde_json::Value::String(s)) => s.clone(),
+                        Some(serde_json::Value::Array(items)) => items
+                            .iter()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                        Some(other) => other.to_string(),
+                    })
+                    .collect(),
+            ),
+            // A record that is not an object: refused, its JSON text kept.
+            other => {
+                let text = other.to_string();
+                Loaded::Broken {
+                    reason: "the record is not an object of fields".into(),
+                    raw: RawRow::from_bytes(None, text.as_bytes(), text.len() as u64, false, false),
+                }
+            }
         };
         rows.push((i as u64 + 1, cells));
     }

@@ -124,6 +124,8 @@ pub enum Problem {
     FutureDate,
     #[error("year must be between 1990 and {max}")]
     YearOutOfRange { max: i32 },
+    #[error("impossible date: the year must be between {min} and {max}")]
+    DateOutOfRange { min: i32, max: i32 },
     #[error("too long: {chars} characters, at most {max} allowed")]
     TooLong { chars: usize, max: usize },
     #[error("{0}")]
@@ -191,6 +193,10 @@ pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Val
             if date > ctx.today {
                 return Err(Problem::FutureDate);
             }
+            // An identification happens in the years Palermo counts, as the year field does.
+            if date.year() < FIRST_YEAR {
+                return Err(Problem::DateOutOfRange { min: FIRST_YEAR, max: ctx.today.year() });
+            }
             Ok(Value::Date(date))
         }
         FieldKind::PartialDate => parse_partial_date(text, ctx).map(Value::PartialDate),
@@ -233,9 +239,15 @@ fn parse_integer(text: &str) -> Result<i64, Problem> {
     text.parse().map_err(|_| Problem::NotANumber)
 }
 
+/// The first year of identification Palermo counts.
+pub const FIRST_YEAR: i32 = 1990;
+
+/// The earliest year of birth accepted.
+pub const FIRST_BIRTH_YEAR: i32 = 1900;
+
 /// Checks that a year is plausible for an identification: from 1990 up to the current year.
 pub fn check_year(year: i64, today: NaiveDate) -> Result<i64, Problem> {
-    if year < 1990 || year > i64::from(today.year()) {
+    if year < i64::from(FIRST_YEAR) || year > i64::from(today.year()) {
         return Err(Problem::YearOutOfRange { max: today.year() });
     }
     Ok(year)
@@ -268,8 +280,11 @@ fn parse_partial_date(text: &str, ctx: &CellContext<'_>) -> Result<PartialDate, 
         }
     };
     let today = PartialDate { year: ctx.today.year(), month: Some(ctx.today.month()), day: Some(ctx.today.day()) };
-    if partial.year > today.year || (partial.day.is_some() && partial > today) || partial.year < 1900 {
-        return Err(if partial.year < 1900 { bad() } else { Problem::FutureDate });
+    if partial.year < FIRST_BIRTH_YEAR {
+        return Err(Problem::DateOutOfRange { min: FIRST_BIRTH_YEAR, max: today.year });
+    }
+    if partial.year > today.year || (partial.day.is_some() && partial > today) {
+        return Err(Problem::FutureDate);
     }
     Ok(partial)
 }
@@ -316,6 +331,9 @@ mod tests {
         assert_eq!(check("date", "31/12/2020"), Ok("2020-12-31".into()));
         assert_eq!(check("date", "01/01/2027"), Err(Problem::FutureDate));
         assert!(matches!(check("date", "2020-12-31"), Err(Problem::UnparseableDate { .. })));
+        assert_eq!(check("date", "01/01/1800"), Err(Problem::DateOutOfRange { min: 1990, max: 2026 }));
+        assert_eq!(check("date_of_birth", "01/01/1800"), Err(Problem::DateOutOfRange { min: 1900, max: 2026 }));
+        assert_eq!(check("date_of_birth", "1800"), Err(Problem::DateOutOfRange { min: 1900, max: 2026 }));
         assert_eq!(check("year", "2031"), Err(Problem::YearOutOfRange { max: 2026 }));
         assert_eq!(check("year", ""), Err(Problem::Missing));
         assert_eq!(check("citizenship", "rou"), Ok("ROU".into()));

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use model::{FieldKind, Record, RecordKind};
+use rusqlite::OptionalExtension;
 use sqlx::{Any, Transaction};
 
 use crate::{Backend, Result, Store, db, placeholders};
@@ -116,6 +117,7 @@ enum Conn {
     Sqlite(rusqlite::Connection),
 }
 
+const ACTIVE_WITH_HASH: &str = "SELECT id, rows_read, rows_stored FROM submissions WHERE source = $1 AND record_kind = $2 AND file_hash = $3 AND status = 'active'";
 const NEXT_SUBMISSION_ID: &str = "SELECT COALESCE(MAX(id), 0) + 1 FROM submissions";
 const INSERT_SUBMISSION: &str = "INSERT INTO submissions (id, source, record_kind, file_name, file_hash, received_at, rows_read, rows_stored, rows_quarantined, status) \
      VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, 'importing')";
@@ -151,6 +153,19 @@ fn analytical_columns(kind: RecordKind) -> (String, usize) {
 
 fn sqlite(action: &'static str) -> impl FnOnce(rusqlite::Error) -> crate::Error {
     move |source| crate::Error::Sqlite { action, source }
+}
+
+/// How an import began.
+#[derive(Debug)]
+pub enum Begun {
+    Started(Import),
+    /// The same file (same SHA-256) is already the source's active submission, perhaps stored by
+    /// another process a moment ago: nothing was started.
+    AlreadyActive {
+        submission_id: i64,
+        rows_read: i64,
+        rows_stored: i64,
+    },
 }
 
 /// An import under way. Dropping it without [`Import::commit`] rolls everything back.
@@ -195,33 +210,32 @@ fn is_integer(field: &model::Field) -> bool {
 }
 
 impl Store {
-    /// Registers a source, or checks that an existing one has the same kind.
+    /// Registers a source, or checks that an existing one has the same kind. Safe when two
+    /// processes register the same source at once.
     pub async fn ensure_source(&self, name: &str, kind: &str) -> Result<()> {
-        let existing: Option<String> = sqlx::query_scalar("SELECT kind FROM sources WHERE name = $1")
+        sqlx::query("INSERT INTO sources (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
-            .fetch_optional(self.pool())
+            .bind(kind)
+            .execute(self.pool())
+            .await
+            .map_err(db("registering a source"))?;
+        let existing: String = sqlx::query_scalar("SELECT kind FROM sources WHERE name = $1")
+            .bind(name)
+            .fetch_one(self.pool())
             .await
             .map_err(db("reading sources"))?;
-        match existing {
-            Some(existing) if existing == kind => Ok(()),
-            Some(existing) => {
-                Err(crate::Error::SourceKindConflict { name: name.to_owned(), existing, requested: kind.to_owned() })
-            }
-            None => {
-                sqlx::query("INSERT INTO sources (name, kind) VALUES ($1, $2)")
-                    .bind(name)
-                    .bind(kind)
-                    .execute(self.pool())
-                    .await
-                    .map_err(db("registering a source"))?;
-                Ok(())
-            }
+        if existing == kind {
+            Ok(())
+        } else {
+            Err(crate::Error::SourceKindConflict { name: name.to_owned(), existing, requested: kind.to_owned() })
         }
     }
 
     /// Starts importing one file of `source`. With `replace`, the source's active submissions of
     /// the same record kind are marked replaced by this one (they stay in the database, as
-    /// history, but no longer count).
+    /// history, but no longer count). Without it, a file that is already the source's active
+    /// submission is not imported again: the check runs under the import's write lock, so two
+    /// processes importing the same file at once store it once.
     pub async fn begin_import(
         &self,
         source: &str,
@@ -229,7 +243,7 @@ impl Store {
         file_name: &str,
         file_hash: &str,
         replace: bool,
-    ) -> Result<Import> {
+    ) -> Result<Begun> {
         let received_at = crate::now_utc();
         let (conn, submission_id, replaced, next_record_id, next_quarantine_id) = match self.sqlite_file() {
             Some(path) => {
@@ -237,6 +251,18 @@ impl Store {
                 // IMMEDIATE takes the write lock now: ids are assigned below, so two imports must
                 // not interleave.
                 conn.execute_batch("BEGIN IMMEDIATE").map_err(sqlite("starting an import"))?;
+                if !replace {
+                    let active = conn
+                        .query_row(ACTIVE_WITH_HASH, rusqlite::params![source, kind.as_str(), file_hash], |r| {
+                            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                        })
+                        .optional()
+                        .map_err(sqlite("reading submissions"))?;
+                    if let Some((submission_id, rows_read, rows_stored)) = active {
+                        conn.execute_batch("ROLLBACK").map_err(sqlite("ending an import"))?;
+                        return Ok(Begun::AlreadyActive { submission_id, rows_read, rows_stored });
+                    }
+                }
                 let scalar =
                     |sql: &str, action| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(sqlite(action));
                 let submission_id = scalar(NEXT_SUBMISSION_ID, "allocating a submission id")?;
@@ -263,6 +289,19 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(db("locking for an import"))?;
+                }
+                if !replace {
+                    let active: Option<(i64, i64, i64)> = sqlx::query_as(ACTIVE_WITH_HASH)
+                        .bind(source)
+                        .bind(kind.as_str())
+                        .bind(file_hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db("reading submissions"))?;
+                    if let Some((submission_id, rows_read, rows_stored)) = active {
+                        tx.rollback().await.map_err(db("ending an import"))?;
+                        return Ok(Begun::AlreadyActive { submission_id, rows_read, rows_stored });
+                    }
                 }
                 let submission_id: i64 = sqlx::query_scalar(NEXT_SUBMISSION_ID)
                     .fetch_one(&mut *tx)
@@ -308,7 +347,7 @@ impl Store {
             next_record_id,
             next_quarantine_id,
         };
-        Ok(Import { conn, at })
+        Ok(Begun::Started(Import { conn, at }))
     }
 }
 

@@ -26,8 +26,8 @@ use std::str::FromStr;
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 
-pub use import::{Import, ImportTotals, StoreRow};
-pub use query::{Identity, QuarantinedRow, StoredJustice, StoredPerson, Submission};
+pub use import::{Begun, Import, ImportTotals, StoreRow};
+pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
 pub use review::{
     Decision, LinkageRun, NewLinkageRun, NewReviewItem, RecordKey, ReviewField, ReviewItem, ReviewKind, Verdict,
 };

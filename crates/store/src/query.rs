@@ -87,6 +87,15 @@ pub struct QuarantinedRow {
     pub errors: String,
 }
 
+/// A refused row's raw content (JSON, as the importer kept it: it may identify a person). Read
+/// only through [`Store::read_quarantined_raw`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuarantinedRaw {
+    pub submission_id: i64,
+    pub row_number: i64,
+    pub raw_row: String,
+}
+
 /// The SQL that reads a field of `r` as text: numbers are cast, so every value reads the same way,
 /// and an absent number reads as `not_recorded`.
 fn text_column(field: &model::Field) -> String {
@@ -256,6 +265,25 @@ impl Store {
             })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(db("reading identities"))
+    }
+
+    /// Reads the raw content of the quarantined rows of active submissions, after writing an audit
+    /// entry naming the actor and the purpose (raw rows hold names and birth dates in clear).
+    pub async fn read_quarantined_raw(&self, actor: &str, purpose: &str) -> Result<Vec<QuarantinedRaw>> {
+        self.audit(actor, "read_quarantined_raw", purpose).await?;
+        let rows = sqlx::query(
+            "SELECT q.submission_id, q.row_number, q.raw_row FROM quarantine q \
+             JOIN submissions s ON s.id = q.submission_id WHERE s.status = 'active' ORDER BY q.id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db("reading the quarantine"))?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuarantinedRaw { submission_id: r.try_get(0)?, row_number: r.try_get(1)?, raw_row: r.try_get(2)? })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db("reading the quarantine"))
     }
 
     /// Appends an audit entry.

@@ -99,6 +99,14 @@ async fn strict_refuses_and_replace_keeps_history() {
     std::fs::write(&file, corrected).expect("write");
     let clash = import(&store, &file, &mapping, ImportOptions::default()).await;
     assert!(clash.errors.iter().any(|e| e.reason.contains("--replace")), "{:#?}", clash.errors);
+    // Every quarantined row keeps its content, the duplicates of stored ids too (an audited read).
+    let raw = store.read_quarantined_raw("test", "checking the quarantine").await.expect("raw rows");
+    let clash_rows: Vec<_> = raw.iter().filter(|r| r.submission_id == 2).collect();
+    assert_eq!(clash_rows.len() as u64, clash.rows_bad);
+    for row in &clash_rows {
+        assert!(row.raw_row.contains("\"Case\""), "row {} lost its cells: {}", row.row_number, row.raw_row);
+    }
+    assert!(store.audit_log().await.expect("audit").iter().any(|e| e.2 == "read_quarantined_raw"));
     let stored_before = store.persons().await.expect("persons").len();
     assert_eq!(stored_before, 3 + 1, "only the new id A3 is added");
 

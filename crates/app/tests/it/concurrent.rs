@@ -1,0 +1,55 @@
+//! Two processes at once on one database: the same file imported twice is stored once, on SQLite
+//! and on PostgreSQL.
+
+use app::{ImportOptions, Outcome};
+use model::{NoProgress, RecordKind};
+use store::{Begun, Store};
+
+use crate::fixtures;
+use crate::postgres::PgDatabase;
+
+/// Opens two stores on `url` (as two processes would) and imports one file from both at once: the
+/// first holds its import open while the second starts, then commits. The second must find the
+/// file already stored, however the two interleave.
+async fn same_file_twice_at_once(url: &str, dir: &std::path::Path) {
+    let (mapping_path, file) = fixtures::write(dir, "police.csv", fixtures::many_rows(50).as_bytes());
+    let mapping = app::observatory::load_mapping(&mapping_path).expect("mapping");
+    let first = Store::open(url).await.expect("store");
+    let second = Store::open(url).await.expect("store");
+    first.ensure_source("police", "police").await.expect("source");
+    let hash = ingest::hash_file(&file).expect("hash");
+    let Begun::Started(held) =
+        first.begin_import("police", RecordKind::Persons, "police.csv", &hash, false).await.expect("begin")
+    else {
+        panic!("nothing is stored yet")
+    };
+    let racing = tokio::spawn(async move {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+        let source = app::Source { name: "police", kind: "police" };
+        app::import_file(&second, source, &file, &mapping, ImportOptions::default(), today, &NoProgress).await
+    });
+    // The second import has checked for the file (not there yet) and waits for the write lock.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    held.commit(0).await.expect("commit");
+    let report = racing.await.expect("task").expect("import");
+    assert!(matches!(report.outcome, Outcome::AlreadyImported { .. }), "{:?}", report.outcome);
+    let active = first.submissions().await.expect("submissions").into_iter().filter(|s| s.status == "active").count();
+    assert_eq!(active, 1, "one active submission");
+    assert!(first.quarantined().await.expect("quarantine").is_empty());
+    first.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_file_imported_twice_at_once_is_stored_once_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+    same_file_twice_at_once(&url, dir.path()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_file_imported_twice_at_once_is_stored_once_on_postgres() {
+    let Some(pg) = PgDatabase::create("twice").await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    same_file_twice_at_once(&pg.url, dir.path()).await;
+    pg.drop_database().await;
+}
