@@ -102,7 +102,11 @@ impl Store {
         } else {
             return Err(Error::UnsupportedUrl);
         };
-        let options = AnyConnectOptions::from_str(url).map_err(db("parsing the database URL"))?;
+        // Statements are not logged: a slow one (reading a million records) would print its SQL
+        // on the user's terminal as a warning; stage timings are logged by the application.
+        let options = sqlx::ConnectOptions::disable_statement_logging(
+            AnyConnectOptions::from_str(url).map_err(db("parsing the database URL"))?,
+        );
         let mut pool_options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 2 } else { 4 });
         if backend == Backend::Sqlite {
             pool_options = pool_options.after_connect(|conn, _meta| {
