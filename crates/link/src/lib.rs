@@ -237,10 +237,9 @@ impl LinkOutput {
     }
 }
 
-/// The comparison vector (levels packed as in [`ScoredPair::levels`]) of each of `pairs` of
-/// `records`: for diagnostics, such as measuring the level distribution of known matches.
-pub fn compare_pairs(records: &[LinkRecord], settings: &LinkSettings, pairs: &[(u32, u32)]) -> Result<Vec<u64>> {
-    validate(records, settings)?;
+/// Each record's source number (in order of first appearance) and the records prepared for
+/// comparison.
+fn prepare(records: &[LinkRecord], settings: &LinkSettings) -> (Vec<u32>, Prepared) {
     let mut source_ids: FxHashMap<&str, u32> = FxHashMap::default();
     let sources: Vec<u32> = records
         .iter()
@@ -251,6 +250,14 @@ pub fn compare_pairs(records: &[LinkRecord], settings: &LinkSettings, pairs: &[(
         .collect();
     let rows: Vec<&[String]> = records.iter().map(|r| r.values.as_slice()).collect();
     let prep = Prepared::build(settings, &sources, &rows);
+    (sources, prep)
+}
+
+/// The comparison vector (levels packed as in [`ScoredPair::levels`]) of each of `pairs` of
+/// `records`: for diagnostics, such as measuring the level distribution of known matches.
+pub fn compare_pairs(records: &[LinkRecord], settings: &LinkSettings, pairs: &[(u32, u32)]) -> Result<Vec<u64>> {
+    validate(records, settings)?;
+    let (_, prep) = prepare(records, settings);
     pairs
         .iter()
         .map(|&(a, b)| {
@@ -362,16 +369,8 @@ pub fn link_with_constraints(
     }
     let n_fields = settings.fields.len();
     progress.stage("normalise");
-    let mut source_ids: FxHashMap<&str, u32> = FxHashMap::default();
-    let sources: Vec<u32> = records
-        .iter()
-        .map(|r| {
-            let next = source_ids.len() as u32;
-            *source_ids.entry(r.source.as_str()).or_insert(next)
-        })
-        .collect();
-    let rows: Vec<&[String]> = records.iter().map(|r| r.values.as_slice()).collect();
-    let prep = Prepared::build(settings, &sources, &rows);
+    let (sources, prep) = prepare(records, settings);
+    let n_sources = sources.iter().max().map_or(0, |&m| m as usize + 1);
     check_cancel(progress)?;
 
     progress.stage("estimate u");
@@ -496,7 +495,7 @@ pub fn link_with_constraints(
     let n_clusters = clustering.cluster_of.iter().max().map_or(0, |&m| m as usize + 1);
     let diagnostics = Diagnostics {
         n_records: records.len(),
-        n_sources: source_ids.len(),
+        n_sources,
         candidate_pairs: blocking_stats.pairs_per_rule.iter().sum(),
         blocking: blocking_stats,
         linked_pairs: edges.len() as u64,
