@@ -150,6 +150,8 @@ enum Source {
     Csv(Box<CsvFile>),
     /// Rows already in memory (XLSX, JSON), with their row numbers.
     Loaded(std::vec::IntoIter<(u64, Loaded)>),
+    /// Rows streamed by a reading thread (XLSX), and how many came so far.
+    Streamed(std::sync::mpsc::Receiver<crate::sheet::Streamed>, u64),
 }
 
 /// A row of a file read whole: its cells, or why it has none (a JSON record that is not an
@@ -211,8 +213,8 @@ impl FileReader {
         let (source, headers) = match format {
             Format::Csv => open_csv(path, mapping, limits)?,
             Format::Xlsx => {
-                let (headers, rows) = crate::sheet::read_xlsx(path, mapping, limits)?;
-                (Source::Loaded(rows.into_iter()), headers)
+                let (headers, rows) = crate::sheet::open_xlsx(path, mapping, limits)?;
+                (Source::Streamed(rows, 0), headers)
             }
             Format::Json => {
                 let (headers, rows) = crate::sheet::read_json(path, mapping, limits)?;
@@ -280,6 +282,8 @@ impl FileReader {
                 let left = rows.len() as u64;
                 (self.total_bytes.saturating_sub(left), self.total_bytes)
             }
+            // A workbook's rows have no byte positions: done when the stream ends.
+            Source::Streamed(..) => (0, self.total_bytes),
         }
     }
 
@@ -310,6 +314,17 @@ impl FileReader {
                 let errors = vec![RowError { row, column, field: None, value: None, reason }];
                 return Some(Ok(Row::Bad { row, errors, raw }));
             }
+            Source::Streamed(rows, received) => match rows.recv().ok()? {
+                Err(e) => return Some(Err(e)),
+                Ok((row, Loaded::Cells(cells))) => {
+                    *received += 1;
+                    (row, cells)
+                }
+                Ok((row, Loaded::Broken { reason, raw })) => {
+                    let errors = vec![RowError { row, column: None, field: None, value: None, reason }];
+                    return Some(Ok(Row::Bad { row, errors, raw }));
+                }
+            },
             Source::Loaded(rows) => match rows.next()? {
                 (row, Loaded::Cells(cells)) => (row, cells),
                 (row, Loaded::Broken { reason, raw }) => {

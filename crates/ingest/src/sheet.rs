@@ -12,45 +12,188 @@ use crate::{Error, Result};
 
 type Rows = Vec<(u64, Loaded)>;
 
-/// Reads the mapping's sheet (default: the first) into a header and rows of text cells. Cells that
-/// the spreadsheet stores as dates are written back in the mapping's date format for the field
-/// of their column, so they validate like text dates.
-pub(crate) fn read_xlsx(path: &Path, mapping: &Mapping, limits: &Limits) -> Result<(Vec<String>, Rows)> {
+/// What the XLSX reading thread hands over: the header first, then rows.
+pub(crate) type Streamed = Result<(u64, Loaded)>;
+
+/// Rows waiting between the reading thread and the importer.
+const STREAM_ROWS: usize = 256;
+
+/// Opens the mapping's sheet (default: the first) and streams it, on a thread of its own, as a
+/// header and rows of text cells; nothing is held in memory but the workbook's shared strings and
+/// the rows in flight. Before calamine reads anything, every part of the workbook is checked
+/// against [`Limits::max_decompressed_bytes`] (zip bombs), and the declared dimensions and the
+/// number of cells are checked as the sheet is read. Cells that the spreadsheet stores as dates
+/// are written back in the mapping's date format for the field of their column, so they validate
+/// like text dates.
+pub(crate) fn open_xlsx(
+    path: &Path,
+    mapping: &Mapping,
+    limits: &Limits,
+) -> Result<(Vec<String>, std::sync::mpsc::Receiver<Streamed>)> {
+    check_zip(path, limits)?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Streamed>(STREAM_ROWS);
+    let (path_owned, mapping_owned, limits_owned) = (path.to_owned(), mapping.clone(), limits.clone());
+    std::thread::spawn(move || {
+        if let Err(e) = stream_xlsx(&path_owned, &mapping_owned, &limits_owned, &sender) {
+            let _ = sender.send(Err(e));
+        }
+    });
+    // The first message is the header (row 0), or why there is none.
+    match receiver.recv() {
+        Ok(Ok((_, Loaded::Cells(headers)))) => {
+            check_headers(path, &headers, limits)?;
+            Ok((headers, receiver))
+        }
+        Ok(Err(e)) => Err(e),
+        Ok(Ok(_)) | Err(_) => Err(Error::EmptyFile { path: path.to_owned() }),
+    }
+}
+
+/// Refuses a workbook that is not a zip archive, or one of whose parts would decompress past the
+/// limit; and one whose shared-strings table declares more strings than it can hold (calamine
+/// reserves memory for the declared count before reading them).
+fn check_zip(path: &Path, limits: &Limits) -> Result<()> {
     let bad = |reason: String| Error::Spreadsheet { path: path.to_owned(), reason };
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| bad(e.to_string()))?;
+    let file = std::fs::File::open(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| bad(format!("not an XLSX workbook (a zip archive): {e}")))?;
+    for i in 0..archive.len() {
+        let part = archive.by_index_raw(i).map_err(|e| bad(format!("part {i} of the archive: {e}")))?;
+        if part.size() > limits.max_decompressed_bytes {
+            return Err(bad(format!(
+                "part `{}` decompresses to {} bytes, more than the limit of {} (`max_decompressed_bytes`)",
+                part.name().map_or_else(|_| format!("#{i}"), |n| n.into_owned()),
+                part.size(),
+                limits.max_decompressed_bytes
+            )));
+        }
+    }
+    if let Ok(part) = archive.by_name("xl/sharedStrings.xml") {
+        let size = part.size();
+        let mut head = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(part, 4096), &mut head)
+            .map_err(|e| bad(format!("part `xl/sharedStrings.xml`: {e}")))?;
+        let text = String::from_utf8_lossy(&head);
+        let declared = text.split("uniqueCount=\"").nth(1).and_then(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u64>().ok()
+        });
+        // Each string takes at least `<si/>`: five bytes.
+        if let Some(count) = declared
+            && (count > size / 5 + 1 || count > limits.max_cells)
+        {
+            return Err(bad(format!(
+                "the shared strings declare {count} strings, more than their {size} bytes can hold or the limit of {} cells (`max_cells`)",
+                limits.max_cells
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn stream_xlsx(
+    path: &Path,
+    mapping: &Mapping,
+    limits: &Limits,
+    sender: &std::sync::mpsc::SyncSender<Streamed>,
+) -> Result<()> {
+    let bad = |reason: String| Error::Spreadsheet { path: path.to_owned(), reason };
+    let mut workbook: calamine::Xlsx<std::io::BufReader<std::fs::File>> =
+        calamine::open_workbook(path).map_err(|e: calamine::XlsxError| bad(e.to_string()))?;
     let sheet = match &mapping.sheet {
         Some(name) => name.clone(),
         None => workbook.sheet_names().first().cloned().ok_or_else(|| bad("the workbook has no sheet".into()))?,
     };
-    let range = workbook.worksheet_range(&sheet).map_err(|e| bad(format!("sheet `{sheet}`: {e}")))?;
-    let mut rows = range.rows();
-    let Some(header) = rows.next() else {
-        return Err(Error::EmptyFile { path: path.to_owned() });
+    let mut cells = workbook.worksheet_cells_reader(&sheet).map_err(|e| bad(format!("sheet `{sheet}`: {e}")))?;
+    let dimensions = cells.dimensions();
+    let (rows, columns) = (u64::from(dimensions.end.0) + 1, dimensions.end.1 as usize + 1);
+    if rows > limits.max_rows || columns > limits.max_columns {
+        return Err(bad(format!(
+            "sheet `{sheet}` declares {rows} rows and {columns} columns, more than the limits of {} rows (`max_rows`) and {} columns (`max_columns`)",
+            limits.max_rows, limits.max_columns
+        )));
+    }
+    // Columns are counted from the first one the sheet declares.
+    let first_column = dimensions.start.1 as usize;
+    let mut formats: Vec<String> = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    let mut row: Vec<String> = Vec::new();
+    let mut row_index: Option<u32> = None;
+    let mut n_cells = 0u64;
+    // Sends the row in hand: the first non-empty one is the header; the others are padded to
+    // its width (cells beyond it make the row ragged, so it is quarantined whole).
+    let flush = |row_index: u32, row: &mut Vec<String>, header: &mut Option<Vec<String>>, formats: &mut Vec<String>| {
+        let mut cells = std::mem::take(row);
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return true;
+        }
+        let message = match header {
+            None => {
+                let names: Vec<String> = cells.iter().map(|c| c.trim().to_owned()).collect();
+                *formats = names
+                    .iter()
+                    .map(|h| {
+                        let field = mapping.columns.iter().find(|(c, _)| c.trim() == h).map_or("", |(_, f)| f.name);
+                        mapping.date_format(field).to_owned()
+                    })
+                    .collect();
+                *header = Some(names.clone());
+                (0, Loaded::Cells(names))
+            }
+            Some(names) => {
+                if cells.len() < names.len() {
+                    cells.resize(names.len(), String::new());
+                }
+                // Spreadsheet row numbers count from 1.
+                (u64::from(row_index) + 1, Loaded::Cells(cells))
+            }
+        };
+        sender.send(Ok(message)).is_ok()
     };
-    let headers: Vec<String> = header.iter().map(|c| c.to_string().trim().to_owned()).collect();
-    check_headers(path, &headers, limits)?;
-    let formats: Vec<String> = headers
-        .iter()
-        .map(|h| {
-            let field = mapping.columns.iter().find(|(c, _)| c.trim() == h).map_or("", |(_, f)| f.name);
-            mapping.date_format(field).to_owned()
-        })
-        .collect();
-    let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-    let mut out = Vec::new();
-    for (i, row) in rows.enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| cell_text(cell, formats.get(c).map_or("%Y-%m-%d", String::as_str)))
-            .collect();
-        if cells.iter().all(String::is_empty) {
+    loop {
+        let cell = match cells.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => return Err(bad(format!("sheet `{sheet}`: {e}"))),
+        };
+        let (r, c) = cell.get_position();
+        n_cells += 1;
+        if n_cells > limits.max_cells {
+            return Err(bad(format!("sheet `{sheet}` has more than {} cells (`max_cells`)", limits.max_cells)));
+        }
+        let Some(column) = (c as usize).checked_sub(first_column) else { continue };
+        if column >= limits.max_columns {
+            return Err(bad(format!(
+                "sheet `{sheet}` has a cell in column {}, beyond the limit of {} columns (`max_columns`)",
+                c as usize + 1,
+                limits.max_columns
+            )));
+        }
+        if row_index != Some(r) {
+            if let Some(previous) = row_index
+                && !flush(previous, &mut row, &mut header, &mut formats)
+            {
+                return Ok(());
+            }
+            row_index = Some(r);
+        }
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
             continue;
         }
-        // Spreadsheet row numbers: the header is row first_row + 1.
-        out.push((first_row + i as u64 + 2, Loaded::Cells(cells)));
+        if row.len() <= column {
+            row.resize(column + 1, String::new());
+        }
+        let format = formats.get(column).map_or("%Y-%m-%d", String::as_str);
+        row[column] = cell_text(&value, if header.is_some() { format } else { "%Y-%m-%d" });
     }
-    Ok((headers, out))
+    if let Some(previous) = row_index {
+        flush(previous, &mut row, &mut header, &mut formats);
+    }
+    if header.is_none() {
+        return Err(Error::EmptyFile { path: path.to_owned() });
+    }
+    Ok(())
 }
 
 fn cell_text(cell: &Data, date_format: &str) -> String {
