@@ -1,5 +1,5 @@
-//! Readers for the formats that are read whole: XLSX workbooks (through calamine) and JSON
-//! documents (an array of flat objects, or `{"records": [...]}`).
+//! Readers for the formats that are not CSV: XLSX workbooks (through calamine) and JSON documents
+//! (an array of flat objects, or `{"records": [...]}`), each streamed on a thread of its own.
 
 use std::path::Path;
 
@@ -9,8 +9,6 @@ use crate::limits::Limits;
 use crate::mapping::Mapping;
 use crate::reader::{Loaded, RawRow, check_headers};
 use crate::{Error, Result};
-
-type Rows = Vec<(u64, Loaded)>;
 
 /// What the XLSX reading thread hands over: the header first, then rows.
 pub(crate) type Streamed = Result<(u64, Loaded)>;
@@ -209,55 +207,215 @@ fn cell_text(cell: &Data, date_format: &str) -> String {
     }
 }
 
-/// Reads a JSON document of flat records. Arrays in a cell are joined with `;`; nested objects are
-/// refused row by row (as a ragged row would be), so one bad record does not refuse the file.
-pub(crate) fn read_json(path: &Path, mapping: &Mapping, _limits: &Limits) -> Result<(Vec<String>, Rows)> {
-    let bad = |reason: String| Error::Json { path: path.to_owned(), reason };
-    let text = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-    let doc: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-        bad(format!("line {}, column {}: {}", e.line(), e.column(), format!("{:?} error", e.classify()).to_lowercase()))
-    })?;
-    let records = match doc {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(mut map) => match map.remove("records") {
-            Some(serde_json::Value::Array(items)) => items,
-            _ => return Err(bad("expected an array of records, or an object with a `records` array".into())),
-        },
-        _ => return Err(bad("expected an array of records, or an object with a `records` array".into())),
+/// Opens a JSON document of flat records (an array of objects, or `{"records": [...]}`) and
+/// streams its records on a thread of its own, in two linear passes: the first, here, checks the
+/// document and collects the keys the mapping does not use (at most
+/// [`Limits::max_columns`] distinct keys; values are skipped, not kept); the second parses one
+/// record at a time. Memory is one record and the rows in flight, whatever the document's size
+/// or number of keys. A record's cells are the mapping's columns; arrays in a cell are joined with
+/// `;`, nested objects kept as JSON text; a record that is not an object is refused with its text.
+pub(crate) fn open_json(
+    path: &Path,
+    mapping: &Mapping,
+    limits: &Limits,
+) -> Result<(Vec<String>, Vec<String>, std::sync::mpsc::Receiver<Streamed>)> {
+    let headers: Vec<String> = mapping.columns.iter().map(|(c, _)| c.clone()).collect();
+    let mut keys = KeyCollector {
+        known: headers.iter().cloned().collect(),
+        extra: Vec::new(),
+        max_keys: limits.max_columns,
+        too_many: false,
+        records: 0,
     };
-    if records.is_empty() {
+    parse_json(path, &mut keys).map_err(|e| json_error(path, &e, keys.too_many, limits))?;
+    if keys.records == 0 {
         return Err(Error::EmptyFile { path: path.to_owned() });
     }
-    // The header is the mapping's columns, then any other key in order of first appearance.
-    let mut headers: Vec<String> = mapping.columns.iter().map(|(c, _)| c.clone()).collect();
-    for record in &records {
-        if let serde_json::Value::Object(map) = record {
-            for key in map.keys() {
-                if !headers.contains(key) {
-                    headers.push(key.clone());
-                }
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Streamed>(STREAM_ROWS);
+    let (path_owned, headers_owned, limits_owned) = (path.to_owned(), headers.clone(), limits.clone());
+    std::thread::spawn(move || {
+        let mut records = RecordSender { headers: headers_owned, sender: sender.clone(), row: 0, stopped: false };
+        if let Err(e) = parse_json(&path_owned, &mut records)
+            && !records.stopped
+        {
+            let _ = sender.send(Err(json_error(&path_owned, &e, false, &limits_owned)));
+        }
+    });
+    Ok((headers, keys.extra, receiver))
+}
+
+/// A file-level JSON error that never quotes the document: serde_json's syntax messages name
+/// only the line and column; its data messages may quote a value, so they are replaced.
+fn json_error(path: &Path, e: &serde_json::Error, too_many: bool, limits: &Limits) -> Error {
+    use serde_json::error::Category;
+    let reason = match e.classify() {
+        _ if too_many => format!(
+            "the records have more than {} distinct keys, the limit of columns (`max_columns`)",
+            limits.max_columns
+        ),
+        Category::Io => format!("the file could not be read (line {}, column {})", e.line(), e.column()),
+        Category::Syntax | Category::Eof => {
+            let mut text = e.to_string();
+            if text.contains("recursion limit") {
+                text.push_str(": values are nested too deeply (records must be flat objects)");
+            }
+            text
+        }
+        Category::Data => format!(
+            "line {}, column {}: expected an array of records, or an object with a `records` array",
+            e.line(),
+            e.column()
+        ),
+    };
+    Error::Json { path: path.to_owned(), reason }
+}
+
+/// What is done with each record of the document as it is parsed.
+trait RecordHandler {
+    fn record<'de, D: serde::Deserializer<'de>>(&mut self, record: D) -> std::result::Result<(), D::Error>;
+}
+
+fn parse_json(path: &Path, handler: &mut impl RecordHandler) -> std::result::Result<(), serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let file = std::fs::File::open(path).map_err(serde_json::Error::io)?;
+    let mut deserializer = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    Top(handler).deserialize(&mut deserializer)?;
+    deserializer.end()
+}
+
+/// The document: an array of records, or an object whose `records` member is one.
+struct Top<'h, H>(&'h mut H);
+
+impl<'de, H: RecordHandler> serde::de::DeserializeSeed<'de> for Top<'_, H> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, H: RecordHandler> serde::de::Visitor<'de> for Top<'_, H> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of records, or an object with a `records` array")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element_seed(Record(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            if key == "records" && !found {
+                map.next_value_seed(Records(&mut *self.0))?;
+                found = true;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
             }
         }
+        if found { Ok(()) } else { Err(serde::de::Error::custom("no `records` array")) }
     }
-    let mut rows = Vec::with_capacity(records.len());
-    for (i, record) in records.iter().enumerate() {
-        let cells = match record {
-            serde_json::Value::Object(map) => Loaded::Cells(
-                headers
-                    .iter()
-                    .map(|h| match map.get(h) {
-                        None | Some(serde_json::Value::Null) => String::new(),
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        Some(serde_json::Value::Array(items)) => items
-                            .iter()
-                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                            .collect::<Vec<_>>()
-                            .join(";"),
-                        Some(other) => other.to_string(),
-                    })
-                    .collect(),
-            ),
-            // A record that is not an object: refused, its JSON text kept.
+}
+
+/// The `records` member: it must be an array.
+struct Records<'h, H>(&'h mut H);
+
+impl<'de, H: RecordHandler> serde::de::DeserializeSeed<'de> for Records<'_, H> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_seq(Top(self.0))
+    }
+}
+
+struct Record<'h, H>(&'h mut H);
+
+impl<'de, H: RecordHandler> serde::de::DeserializeSeed<'de> for Record<'_, H> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> std::result::Result<(), D::Error> {
+        self.0.record(deserializer)
+    }
+}
+
+/// The first pass: counts records and collects the keys the mapping does not name, skipping
+/// values.
+struct KeyCollector {
+    known: foldhash::HashSet<String>,
+    extra: Vec<String>,
+    max_keys: usize,
+    too_many: bool,
+    records: u64,
+}
+
+impl RecordHandler for KeyCollector {
+    fn record<'de, D: serde::Deserializer<'de>>(&mut self, record: D) -> std::result::Result<(), D::Error> {
+        self.records += 1;
+        record.deserialize_any(Keys(self))
+    }
+}
+
+struct Keys<'k>(&'k mut KeyCollector);
+
+impl<'de> serde::de::Visitor<'de> for Keys<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            if !self.0.known.contains(key.as_ref()) {
+                if self.0.known.len() >= self.0.max_keys {
+                    self.0.too_many = true;
+                    return Err(serde::de::Error::custom("too many keys"));
+                }
+                self.0.known.insert(key.to_string());
+                self.0.extra.push(key.into_owned());
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
+        }
+        Ok(())
+    }
+    // A record that is not an object is refused in the second pass, row by row.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+}
+
+/// The second pass: each record becomes a row of the mapping's columns and goes to the reader.
+struct RecordSender {
+    headers: Vec<String>,
+    sender: std::sync::mpsc::SyncSender<Streamed>,
+    row: u64,
+    /// The reader hung up: parsing stops without an error.
+    stopped: bool,
+}
+
+impl RecordHandler for RecordSender {
+    fn record<'de, D: serde::Deserializer<'de>>(&mut self, record: D) -> std::result::Result<(), D::Error> {
+        use serde::Deserialize;
+        let value = serde_json::Value::deserialize(record)?;
+        self.row += 1;
+        let loaded = match &value {
+            serde_json::Value::Object(map) => {
+                Loaded::Json { cells: self.headers.iter().map(|h| json_cell(map.get(h))).collect(), record: value }
+            }
             other => {
                 let text = other.to_string();
                 Loaded::Broken {
@@ -266,7 +424,21 @@ pub(crate) fn read_json(path: &Path, mapping: &Mapping, _limits: &Limits) -> Res
                 }
             }
         };
-        rows.push((i as u64 + 1, cells));
+        if self.sender.send(Ok((self.row, loaded))).is_err() {
+            self.stopped = true;
+            return Err(serde::de::Error::custom("the reader stopped"));
+        }
+        Ok(())
     }
-    Ok((headers, rows))
+}
+
+fn json_cell(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(items)) => {
+            items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect::<Vec<_>>().join(";")
+        }
+        Some(other) => other.to_string(),
+    }
 }
