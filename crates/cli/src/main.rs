@@ -57,6 +57,9 @@ pub enum Status {
 }
 
 fn main() -> ExitCode {
+    // Everything Palermo creates (the database and its WAL, identities in `out/`, folders) is
+    // readable by its owner only: files 0600, folders 0700, whatever the user's umask.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     init_tracing();
     match commands::run(cli) {

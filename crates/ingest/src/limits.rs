@@ -19,8 +19,7 @@ pub struct Limits {
     pub max_cells: u64,
     /// The most bytes a part of a workbook (a sheet, the shared strings) may decompress to.
     pub max_decompressed_bytes: u64,
-    /// The deepest nesting of arrays and objects in a JSON document.
-    pub max_json_depth: usize,
+    // JSON nesting is bounded by serde_json's own limit (128 levels).
 }
 
 impl Default for Limits {
@@ -32,7 +31,6 @@ impl Default for Limits {
             max_rows: 1 << 20,
             max_cells: 50_000_000,
             max_decompressed_bytes: 1 << 30,
-            max_json_depth: 64,
         }
     }
 }

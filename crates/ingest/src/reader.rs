@@ -1,6 +1,6 @@
 //! Streaming readers: a file (CSV, XLSX or JSON) is turned, row by row, into validated records or
-//! row errors. CSV streams, so a file larger than memory can be read; XLSX and JSON are read whole
-//! (spreadsheets and JSON documents of that size do not exist in practice).
+//! row errors. Every format streams, within the [`Limits`], so memory stays bounded whatever the
+//! file holds.
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 use std::fs::File;
@@ -148,15 +148,25 @@ pub fn hash_file(path: &Path) -> Result<String> {
 
 enum Source {
     Csv(Box<CsvFile>),
-    /// Rows already in memory (XLSX, JSON), with their row numbers.
-    Loaded(std::vec::IntoIter<(u64, Loaded)>),
+    /// Rows streamed by a reading thread (XLSX, JSON), with their row numbers, and how many came
+    /// so far.
+    Streamed(std::sync::mpsc::Receiver<crate::sheet::Streamed>, u64),
 }
 
-/// A row of a file read whole: its cells, or why it has none (a JSON record that is not an
-/// object) with its content.
+/// A row streamed from a workbook or a JSON document: its cells, or why it has none (a JSON
+/// record that is not an object) with its content.
 pub(crate) enum Loaded {
     Cells(Vec<String>),
-    Broken { reason: String, raw: RawRow },
+    /// A JSON record: its cells under the mapping's columns, and the record itself (a refused
+    /// record is quarantined as its JSON text, every key kept).
+    Json {
+        cells: Vec<String>,
+        record: serde_json::Value,
+    },
+    Broken {
+        reason: String,
+        raw: RawRow,
+    },
 }
 
 /// Reads one file with one mapping. Iterate with [`FileReader::next_row`].
@@ -208,15 +218,18 @@ impl FileReader {
                 _ => Format::Csv,
             },
         };
+        // JSON: the keys of the records that the mapping does not name.
+        let mut extra_keys = Vec::new();
         let (source, headers) = match format {
             Format::Csv => open_csv(path, mapping, limits)?,
             Format::Xlsx => {
-                let (headers, rows) = crate::sheet::read_xlsx(path, mapping, limits)?;
-                (Source::Loaded(rows.into_iter()), headers)
+                let (headers, rows) = crate::sheet::open_xlsx(path, mapping, limits)?;
+                (Source::Streamed(rows, 0), headers)
             }
             Format::Json => {
-                let (headers, rows) = crate::sheet::read_json(path, mapping, limits)?;
-                (Source::Loaded(rows.into_iter()), headers)
+                let (headers, extra, rows) = crate::sheet::open_json(path, mapping, limits)?;
+                extra_keys = extra;
+                (Source::Streamed(rows, 0), headers)
             }
         };
         if headers.iter().all(|h| h.trim().is_empty()) {
@@ -243,12 +256,13 @@ impl FileReader {
                 None => missing_optional_columns.push(column.clone()),
             }
         }
-        let ignored_columns = headers
+        let mut ignored_columns: Vec<String> = headers
             .iter()
             .enumerate()
             .filter(|(i, _)| !columns.iter().any(|(c, _)| c == i))
             .map(|(_, h)| h.clone())
             .collect();
+        ignored_columns.extend(extra_keys);
         Ok(FileReader {
             path: path.to_owned(),
             mapping: mapping.clone(),
@@ -276,10 +290,8 @@ impl FileReader {
     pub fn progress(&self) -> (u64, u64) {
         match &self.source {
             Source::Csv(csv) => (csv.position(), self.total_bytes),
-            Source::Loaded(rows) => {
-                let left = rows.len() as u64;
-                (self.total_bytes.saturating_sub(left), self.total_bytes)
-            }
+            // Streamed rows have no byte positions: done when the stream ends.
+            Source::Streamed(..) => (0, self.total_bytes),
         }
     }
 
@@ -310,9 +322,22 @@ impl FileReader {
                 let errors = vec![RowError { row, column, field: None, value: None, reason }];
                 return Some(Ok(Row::Bad { row, errors, raw }));
             }
-            Source::Loaded(rows) => match rows.next()? {
-                (row, Loaded::Cells(cells)) => (row, cells),
-                (row, Loaded::Broken { reason, raw }) => {
+            Source::Streamed(rows, received) => match rows.recv().ok()? {
+                Err(e) => return Some(Err(e)),
+                Ok((row, Loaded::Cells(cells))) => {
+                    *received += 1;
+                    (row, cells)
+                }
+                Ok((row, Loaded::Json { cells, record })) => {
+                    *received += 1;
+                    let mut validated = self.validate(row, cells);
+                    if let Row::Bad { raw, .. } = &mut validated {
+                        let text = record.to_string();
+                        *raw = RawRow::from_bytes(None, text.as_bytes(), text.len() as u64, false, false);
+                    }
+                    return Some(Ok(validated));
+                }
+                Ok((row, Loaded::Broken { reason, raw })) => {
                     let errors = vec![RowError { row, column: None, field: None, value: None, reason }];
                     return Some(Ok(Row::Bad { row, errors, raw }));
                 }

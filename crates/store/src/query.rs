@@ -286,22 +286,28 @@ impl Store {
             .map_err(db("reading the quarantine"))
     }
 
-    /// Appends an audit entry.
+    /// Appends an audit entry. Safe when several processes audit at once: the id is allocated
+    /// by the INSERT itself, which SQLite runs under its write lock, and on PostgreSQL under a
+    /// lock of the table that only writers of the audit log take.
     pub async fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
         let mut tx = self.pool().begin().await.map_err(db("writing the audit log"))?;
-        let id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db("writing the audit log"))?;
-        sqlx::query("INSERT INTO audit_log (id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(crate::now_utc())
-            .bind(actor)
-            .bind(action)
-            .bind(detail)
-            .execute(&mut *tx)
-            .await
-            .map_err(db("writing the audit log"))?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .map_err(db("writing the audit log"))?;
+        }
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, actor, action, detail) \
+             SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM audit_log",
+        )
+        .bind(crate::now_utc())
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .execute(&mut *tx)
+        .await
+        .map_err(db("writing the audit log"))?;
         tx.commit().await.map_err(db("writing the audit log"))
     }
 

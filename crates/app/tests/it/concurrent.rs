@@ -53,3 +53,33 @@ async fn the_same_file_imported_twice_at_once_is_stored_once_on_postgres() {
     same_file_twice_at_once(&pg.url, dir.path()).await;
     pg.drop_database().await;
 }
+
+/// Many audited reads at once, from two pools (as two processes), all land in the audit log.
+async fn audits_at_once(url: &str) {
+    let first = Store::open(url).await.expect("store");
+    let second = Store::open(url).await.expect("store");
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let store = if i % 2 == 0 { first.clone() } else { second.clone() };
+        tasks.push(tokio::spawn(async move { store.audit("tester", "read_identities", "concurrency").await }));
+    }
+    for task in tasks {
+        task.await.expect("task").expect("audit");
+    }
+    assert_eq!(first.audit_log().await.expect("log").len(), 24);
+    first.close().await;
+    second.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_audit_entries_all_land_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    audits_at_once(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_audit_entries_all_land_on_postgres() {
+    let Some(pg) = PgDatabase::create("audits").await else { return };
+    audits_at_once(&pg.url).await;
+    pg.drop_database().await;
+}

@@ -94,6 +94,23 @@ fn exit_codes_say_whether_the_data_had_problems() {
 }
 
 #[test]
+fn the_database_and_the_observatory_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = setup(10, 0);
+    let args = ["--dir", "obs", "import", "--source", "ngo", "--kind", "ngo", "--mapping", "obs/mappings/ngo.toml"];
+    let import = palermo(dir.path(), &[&args[..], &["obs/data/ngo.csv"]].concat(), &[]);
+    assert!(import.status.success(), "{}", text(&import.stderr));
+    let obs = dir.path().join("obs");
+    for name in ["", "palermo.db", "palermo.db-wal", "palermo.db-shm"] {
+        let path = obs.join(name);
+        if let Ok(metadata) = std::fs::metadata(&path) {
+            let mode = metadata.permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}", path.display());
+        }
+    }
+}
+
+#[test]
 fn logs_and_errors_never_show_identifying_fields() {
     let dir = setup(30, 10);
     let args = [

@@ -3,6 +3,7 @@
 
 mod csv;
 mod json;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 
