@@ -174,9 +174,12 @@ impl Store {
     /// Replaces the review list by the items of a new linkage, in one transaction, and records the
     /// linkage's counts. Items about the same records keep their ids; ids of new items follow the
     /// largest ever given.
+    /// Safe when several processes link at once: replacements take the review list's write lock
+    /// first, so they run one after the other.
     pub async fn replace_review(&self, run: &NewLinkageRun, items: &[NewReviewItem]) -> Result<()> {
         let action = "storing the review list";
         let mut tx = self.pool().begin().await.map_err(db(action))?;
+        self.lock_review(&mut tx, action).await?;
         let existing: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, kind, record_key FROM review_items")
             .fetch_all(&mut *tx)
             .await
@@ -290,6 +293,19 @@ impl Store {
         tx.commit().await.map_err(db(action))
     }
 
+    /// Takes the write lock of the review list and the decisions for the rest of `tx`, before
+    /// anything is read: on PostgreSQL a table lock that only writers of the review list take
+    /// (readers go on); on SQLite the database's write lock, taken by a statement that writes
+    /// nothing (a transaction that read first could not upgrade while another writes).
+    async fn lock_review(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, action: &'static str) -> Result<()> {
+        let sql = match self.backend() {
+            crate::Backend::Postgres => "LOCK TABLE review_items IN SHARE ROW EXCLUSIVE MODE",
+            crate::Backend::Sqlite => "DELETE FROM review_items WHERE 1 = 0",
+        };
+        sqlx::query(sql).execute(&mut **tx).await.map_err(db(action))?;
+        Ok(())
+    }
+
     /// The review list of the last linkage, by id.
     pub async fn review_items(&self) -> Result<Vec<ReviewItem>> {
         let action = "reading the review list";
@@ -354,6 +370,7 @@ impl Store {
     pub async fn record_decision(&self, item_id: i64, verdict: Verdict, decided_by: &str) -> Result<Vec<Decision>> {
         let action = "recording a review decision";
         let mut tx = self.pool().begin().await.map_err(db(action))?;
+        self.lock_review(&mut tx, action).await?;
         let mut records: Vec<(i64, String, String)> = sqlx::query_as(
             "SELECT i.record_id, r.source, r.source_id FROM review_item_records i \
              JOIN person_records r ON r.id = i.record_id WHERE i.item_id = $1 ORDER BY i.record_id",
