@@ -155,6 +155,9 @@ pub(crate) async fn import_with_encodings(
     progress: &dyn Progress,
 ) -> Result<FileReport> {
     let (source, source_kind) = (source.name, source.kind);
+    if !crate::is_valid_source_name(source) {
+        return Err(Error::InvalidSourceName(source.to_owned()));
+    }
     let sha256 = ingest::hash_file(path)?;
     let mut reader = FileReader::open(path, mapping, today)?;
     if !options.replace

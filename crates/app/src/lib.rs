@@ -39,6 +39,8 @@ pub enum Error {
     Settings { path: PathBuf, reason: String },
     #[error("no source named `{0}` in palermo.toml")]
     UnknownSource(String),
+    #[error("source name `{0}` must be made of a-z, 0-9 and _")]
+    InvalidSourceName(String),
     #[error("{0} already exists and is not empty")]
     NotEmpty(PathBuf),
     #[error(transparent)]
@@ -58,3 +60,46 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whether a source's short name is well formed: `[a-z0-9_]+` (it appears in tables, file names
+/// and CSV cells, so it can never start a formula or a path).
+pub fn is_valid_source_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A cell of a CSV file written for people, made safe to open in a spreadsheet (OWASP's rule
+/// against CSV injection): a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return is
+/// prefixed with `'`, unless it is a plain number (a negative count is no formula).
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    let formula_lead = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula_lead && cell.parse::<f64>().map_or(true, |n| !n.is_finite()) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_cells_that_could_run_as_formulas_are_neutralised() {
+        for (cell, written) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("-3", "-3"),
+            ("+2.5", "+2.5"),
+            ("-inf", "'-inf"),
+            ("police", "police"),
+            ("", ""),
+        ] {
+            assert_eq!(super::csv_cell(cell), written, "{cell:?}");
+        }
+        assert!(super::is_valid_source_name("ngo_2"));
+        for bad in ["", "=cmd", "Police", "a b", "../x"] {
+            assert!(!super::is_valid_source_name(bad), "{bad:?}");
+        }
+    }
+}

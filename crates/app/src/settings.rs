@@ -161,9 +161,7 @@ impl Settings {
             ));
         }
         for (i, source) in self.sources.iter().enumerate() {
-            if source.name.is_empty()
-                || !source.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
+            if !crate::is_valid_source_name(&source.name) {
                 return Err(format!("sources[{i}].name `{}` must be made of a-z, 0-9 and _", source.name));
             }
             if model::vocab::SOURCE_KIND.lookup(&source.kind).is_none() {

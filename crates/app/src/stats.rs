@@ -88,9 +88,9 @@ impl StatTable {
     pub fn to_csv(&self) -> String {
         let mut out = format!("# {} | unit: {}\n", self.title, self.unit.describe());
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record(&self.columns);
+        let _ = writer.write_record(self.columns.iter().map(|c| crate::csv_cell(c).into_owned()));
         for row in &self.rows {
-            let _ = writer.write_record(row.iter().map(Cell::to_text));
+            let _ = writer.write_record(row.iter().map(|cell| crate::csv_cell(&cell.to_text()).into_owned()));
         }
         out.push_str(&String::from_utf8_lossy(&writer.into_inner().unwrap_or_default()));
         out

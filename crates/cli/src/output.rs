@@ -50,9 +50,10 @@ impl Table {
             }
             Format::Csv => {
                 let mut writer = csv::Writer::from_writer(Vec::new());
-                writer.write_record(&self.columns)?;
+                // Cells that a spreadsheet would run as a formula are neutralised (app::csv_cell).
+                writer.write_record(self.columns.iter().map(|c| app::csv_cell(c).into_owned()))?;
                 for row in &self.rows {
-                    writer.write_record(row)?;
+                    writer.write_record(row.iter().map(|c| app::csv_cell(c).into_owned()))?;
                 }
                 String::from_utf8(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?
             }

@@ -111,6 +111,15 @@ fn the_database_and_the_observatory_are_readable_by_their_owner_only() {
 }
 
 #[test]
+fn a_source_name_given_on_the_command_line_is_checked() {
+    let dir = setup(5, 0);
+    let args = ["--dir", "obs", "import", "--kind", "ngo", "--mapping", "obs/mappings/ngo.toml", "obs/data/ngo.csv"];
+    let import = palermo(dir.path(), &[&args[..], &["--source", "=1+cmd"]].concat(), &[]);
+    assert_eq!(import.status.code(), Some(2), "{}", text(&import.stdout));
+    assert!(text(&import.stderr).contains("must be made of a-z, 0-9 and _"), "{}", text(&import.stderr));
+}
+
+#[test]
 fn logs_and_errors_never_show_identifying_fields() {
     let dir = setup(30, 10);
     let args = [
