@@ -219,12 +219,15 @@ pub async fn run(
         _ => None,
     };
     lap(&mut stages, "estimate");
-    let out = observatory.dir.join("out");
-    let tables_dir = out.join("tables");
-    // Start from an empty folder so that nothing stale survives.
+    // Everything is written into a folder beside `out/`, which replaces it only once complete: a
+    // run that fails or is killed leaves the previous publication as it was.
+    let published = observatory.dir.join("out");
+    let out = observatory.dir.join(STAGING_DIR);
+    recover_publication(&published)?;
     if out.exists() {
         std::fs::remove_dir_all(&out).map_err(|source| Error::Io { path: out.clone(), source })?;
     }
+    let tables_dir = out.join("tables");
     std::fs::create_dir_all(&tables_dir).map_err(|source| Error::Io { path: tables_dir.clone(), source })?;
     let mut outputs = Vec::new();
     for table in &statistics.tables {
@@ -280,6 +283,7 @@ pub async fn run(
         outputs.push(pdf);
         progress.finish();
     }
+    publish(&out, &published)?;
     lap(&mut stages, "report");
     let total_quarantined = observatory.store.quarantined().await?.len() as u64;
     let linkage = analysis.linkage.as_ref().map(|l| LinkageSummary {
@@ -303,12 +307,43 @@ pub async fn run(
             .or(estimate.as_ref().map(|e| e.ci_bca.unwrap_or(e.ci_conditional))),
         linkage,
         stages,
-        outputs: outputs.into_iter().map(|p| relative(&observatory.dir, &p)).collect(),
+        outputs: outputs.into_iter().map(|p| Path::new("out").join(p.strip_prefix(&out).unwrap_or(&p))).collect(),
     })
 }
 
-fn relative(base: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(base).map_or_else(|_| path.to_owned(), Path::to_owned)
+/// Where a run writes its outputs before they replace `out/`.
+const STAGING_DIR: &str = ".out.partial";
+/// Where the previous `out/` waits while the new one takes its place.
+const PREVIOUS_DIR: &str = ".out.previous";
+
+/// Replaces `published` by the complete `staged` folder: the old one is moved aside, the new one
+/// renamed into place (each a rename within the observatory folder), then the old one removed.
+fn publish(staged: &Path, published: &Path) -> Result<()> {
+    let previous = published.with_file_name(PREVIOUS_DIR);
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    if previous.exists() {
+        std::fs::remove_dir_all(&previous).map_err(io(&previous))?;
+    }
+    if published.exists() {
+        std::fs::rename(published, &previous).map_err(io(published))?;
+    }
+    std::fs::rename(staged, published).map_err(io(staged))?;
+    if previous.exists() {
+        std::fs::remove_dir_all(&previous).map_err(io(&previous))?;
+    }
+    Ok(())
+}
+
+/// After a run killed between the two renames of [`publish`], puts the previous publication back.
+fn recover_publication(published: &Path) -> Result<()> {
+    let previous = published.with_file_name(PREVIOUS_DIR);
+    if !published.exists() && previous.exists() {
+        std::fs::rename(&previous, published).map_err(|source| Error::Io { path: previous.clone(), source })?;
+    }
+    Ok(())
 }
 
 fn pretty(value: &serde_json::Value) -> Result<String> {

@@ -382,7 +382,7 @@ fn linkage_section(
             .filter(|(_, h)| !h)
             .map(|((bin, n), _)| {
                 let low = f64::from(bin) / 20.0;
-                let outcome = if low + 1e-9 >= threshold { "linked" } else { "below the match threshold: review" };
+                let outcome = if low + 1e-9 >= threshold { "linked" } else { "not linked" };
                 json!({"Match probability": format!("{low:.2}–{:.2}", low + 0.05), "Pairs": n, "Outcome": outcome})
             })
             .collect();
@@ -394,7 +394,9 @@ fn linkage_section(
                 "Pairs",
                 "Outcome",
             )
-            .with_caption(format!("Pairs at or above {threshold} are linked; those below go to the review list.")),
+            .with_caption(format!(
+                "Pairs at or above {threshold} are linked. Pairs between 0.1 and 0.9 are borderline: the review list holds those whose decision could change the count most, and the published interval includes what deciding them at random with their probability does to the estimate."
+            )),
         );
     }
     if !linkage.warnings.is_empty() {

@@ -345,3 +345,47 @@ fn the_demo_with_the_2008_measures_shows_the_2008_counts() {
     let plain_html = std::fs::read_to_string(dir.path().join("plain/out/report.html")).expect("report.html");
     assert!(plain_html.contains("As at 6 June 2008, 40 Member States responded"));
 }
+
+/// A run that fails after writing its outputs (here: printing the PDF with a browser that does not
+/// exist) leaves the previous publication whole: outputs are written beside `out/` and replace it
+/// only once complete.
+#[test]
+fn a_failed_run_leaves_the_previous_publication_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = palermo(dir.path(), &["demo", "obs", "--size", "300", "--seed", "3"], &[]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let first = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
+    assert!(matches!(first.status.code(), Some(0 | 1)), "{}", text(&first.stderr));
+    let out = dir.path().join("obs/out");
+    let listing = |dir: &std::path::Path| {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut stack = vec![dir.to_owned()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("read dir").filter_map(Result::ok) {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let name = path.strip_prefix(dir).expect("inside").display().to_string();
+                    files.push((name, std::fs::read(&path).expect("read")));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let published = listing(&out);
+    assert!(published.iter().any(|(name, _)| name == "report.html"), "the first run published");
+    // A run publishes the same bytes again: a file of the reader's own tells whether `out/` was
+    // touched.
+    std::fs::write(out.join("marker.txt"), b"untouched").expect("marker");
+    let before = listing(&out);
+    let failed =
+        palermo(dir.path(), &["--dir", "obs", "run", "--pdf"], &[("PALERMO_CHROMIUM", "/nonexistent/chromium")]);
+    assert_eq!(failed.status.code(), Some(2), "{}", text(&failed.stderr));
+    assert_eq!(listing(&out), before, "out/ is as the first run left it");
+    let again = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
+    assert!(matches!(again.status.code(), Some(0 | 1)), "{}", text(&again.stderr));
+    assert_eq!(listing(&out), published, "the next run publishes the same bytes, and only them");
+    assert!(!dir.path().join("obs/.out.partial").exists() && !dir.path().join("obs/.out.previous").exists());
+}
