@@ -110,6 +110,9 @@ impl Default for DisclosureSettings {
     }
 }
 
+/// The smallest `disclosure.min_cell` accepted.
+pub const MIN_CELL_FLOOR: u64 = 3;
+
 fn default_min_cell() -> u64 {
     5
 }
@@ -175,6 +178,12 @@ impl Settings {
                 return Err(format!("source `{}` is named twice", source.name));
             }
         }
+        if self.disclosure.min_cell < MIN_CELL_FLOOR {
+            return Err(format!(
+                "disclosure.min_cell {} is below {MIN_CELL_FLOOR}: counts of one or two persons single them out, so Palermo does not publish with a lower threshold",
+                self.disclosure.min_cell
+            ));
+        }
         if let Some(e) = &self.encoding
             && !(e.threshold > 0.0 && e.threshold <= 1.0)
         {
@@ -226,4 +235,23 @@ uncertainty_draws = 40     # linkages drawn from the borderline pairs: their spr
 # replies = "monitoring/replies"  # optional: a folder of questionnaires (YAML/JSON) of later rounds
 "#
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn disclosure_control_cannot_be_turned_off() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (min_cell, ok) in [(0, false), (2, false), (3, true), (5, true)] {
+            let text = format!(
+                "[observatory]\nname = \"t\"\ncountry = \"XDL\"\nseed = 1\n\n[disclosure]\nmin_cell = {min_cell}\n"
+            );
+            std::fs::write(dir.path().join(super::SETTINGS_FILE), text).expect("write");
+            let loaded = super::Settings::load(dir.path());
+            assert_eq!(loaded.is_ok(), ok, "min_cell {min_cell}: {:?}", loaded.err());
+            if let Err(e) = loaded {
+                assert!(e.to_string().contains("below 3"), "{e}");
+            }
+        }
+    }
 }

@@ -55,6 +55,8 @@ pub enum Error {
     SourceKindConflict { name: String, existing: String, requested: String },
     #[error("no review item {0} in the last linkage's review list")]
     UnknownReviewItem(i64),
+    #[error("who reads identifying data or decides on a review item must be named (an empty name was given)")]
+    UnnamedActor,
     #[error("serialising {what}: {source}")]
     Json {
         what: &'static str,

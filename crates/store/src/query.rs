@@ -290,6 +290,9 @@ impl Store {
     /// by the INSERT itself, which SQLite runs under its write lock, and on PostgreSQL under a
     /// lock of the table that only writers of the audit log take.
     pub async fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
+        if actor.trim().is_empty() {
+            return Err(crate::Error::UnnamedActor);
+        }
         let mut tx = self.pool().begin().await.map_err(db("writing the audit log"))?;
         if self.backend() == crate::Backend::Postgres {
             sqlx::query("LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE")

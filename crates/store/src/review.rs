@@ -368,6 +368,9 @@ impl Store {
     /// about its two records; for a cluster, `match` joins its records (a decision per
     /// consecutive two) and `distinct` separates every two of them. Returns the decisions written.
     pub async fn record_decision(&self, item_id: i64, verdict: Verdict, decided_by: &str) -> Result<Vec<Decision>> {
+        if decided_by.trim().is_empty() {
+            return Err(crate::Error::UnnamedActor);
+        }
         let action = "recording a review decision";
         let mut tx = self.pool().begin().await.map_err(db(action))?;
         self.lock_review(&mut tx, action).await?;

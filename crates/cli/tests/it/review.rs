@@ -161,6 +161,20 @@ fn review_lists_pairs_without_names_and_decisions_change_the_next_run() {
     let report = std::fs::read_to_string(dir.path().join("obs/out/report.html")).expect("report");
     assert!(report.contains("await review and 1 were decided"), "the report counts decided items");
 
+    // Reading identities or deciding needs a named reviewer: an empty name is refused, and
+    // nothing is read or written.
+    let reads = audit_log(dir.path()).len();
+    for args in [
+        &["--dir", "obs", "review", "--show-identities", "--reviewer", " "][..],
+        &["--dir", "obs", "review", "decide", &id.to_string(), "match", "--reviewer", ""][..],
+    ] {
+        let refused = palermo(dir.path(), args, &[]);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        assert!(text(&refused.stderr).contains("must be named"), "{}", text(&refused.stderr));
+    }
+    assert_eq!(audit_log(dir.path()).len(), reads, "no audit entry, no read");
+    assert_eq!(item(&review_json(dir.path()), id)["decision"], back, "no decision");
+
     // An unknown id is refused with exit code 2.
     let unknown = palermo(dir.path(), &["--dir", "obs", "review", "decide", "999999", "match"], &[]);
     assert_eq!(unknown.status.code(), Some(2));
