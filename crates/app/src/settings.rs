@@ -219,7 +219,7 @@ seed = 2008                # seed of every random step: same inputs and seed, sa
 # file = "data/population.csv"   # columns: year,sex,age_group,population
 
 [disclosure]
-min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed
+min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed (3 at least)
 
 [linkage]
 review_limit = 300         # borderline pairs listed for review, those that could change the count most
