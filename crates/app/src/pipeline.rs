@@ -391,6 +391,15 @@ pub fn write_demo(dir: &Path, config: &sim::SimConfig, measures: Option<&Path>) 
     };
     if let Some(settings) = demo.files.get_mut(crate::settings::SETTINGS_FILE) {
         settings.extend_from_slice(monitor_section.as_bytes());
+        if measures.is_some() {
+            // The seed measures are read in place, outside the folder.
+            let text = String::from_utf8_lossy(settings).replacen(
+                "[observatory]\n",
+                "[observatory]\nread_outside = true   # the seed measures are read in place\n",
+                1,
+            );
+            *settings = text.into_bytes();
+        }
     }
     for (relative, bytes) in &demo.files {
         let path = dir.join(relative);

@@ -68,6 +68,10 @@ pub struct ObservatorySettings {
     pub years: Option<[i32; 2]>,
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Files named in these settings are read only from inside the observatory folder unless
+    /// this is set; each file read from outside is then named in the log.
+    #[serde(default)]
+    pub read_outside: bool,
 }
 
 fn default_seed() -> u64 {
@@ -152,7 +156,8 @@ impl Settings {
         let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
         let settings: Settings =
             toml::from_str(&text).map_err(|e| Error::Settings { path: path.clone(), reason: e.to_string() })?;
-        settings.check().map_err(|reason| Error::Settings { path, reason })?;
+        settings.check().map_err(|reason| Error::Settings { path: path.clone(), reason })?;
+        settings.confine(dir).map_err(|reason| Error::Settings { path, reason })?;
         Ok(settings)
     }
 
@@ -192,10 +197,72 @@ impl Settings {
         Ok(())
     }
 
+    /// Every file the settings name, by key.
+    fn files(&self) -> Vec<(String, &Path)> {
+        let mut files = Vec::new();
+        for (i, source) in self.sources.iter().enumerate() {
+            files.push((format!("sources[{i}].file"), source.file.as_path()));
+            files.push((format!("sources[{i}].mapping"), source.mapping.as_path()));
+            if let Some(e) = &source.encodings {
+                files.push((format!("sources[{i}].encodings"), e.as_path()));
+            }
+        }
+        if let Some(p) = &self.population {
+            files.push(("population.file".to_owned(), p.file.as_path()));
+        }
+        if let Some(e) = &self.encoding {
+            files.push(("encoding.schema".to_owned(), e.schema.as_path()));
+            files.push(("encoding.secret_file".to_owned(), e.secret_file.as_path()));
+        }
+        if let Some(m) = &self.monitor {
+            files.push(("monitor.data".to_owned(), m.data.as_path()));
+            if let Some(r) = &m.replies {
+                files.push(("monitor.replies".to_owned(), r.as_path()));
+            }
+        }
+        files
+    }
+
+    /// Refuses files outside the observatory folder `dir` (after resolving `..` and symbolic
+    /// links), unless `[observatory] read_outside` allows them; those are then logged.
+    fn confine(&self, dir: &Path) -> Result<(), String> {
+        let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        for (key, file) in self.files() {
+            let joined = root.join(file);
+            let resolved = std::fs::canonicalize(&joined).unwrap_or_else(|_| lexical(&joined));
+            if resolved.starts_with(&root) {
+                continue;
+            }
+            if !self.observatory.read_outside {
+                return Err(format!(
+                    "{key} `{}` is outside the observatory folder; set [observatory] read_outside = true to read files from elsewhere",
+                    file.display()
+                ));
+            }
+            tracing::warn!(key = key.as_str(), path = %resolved.display(), "reading a file outside the observatory folder");
+        }
+        Ok(())
+    }
+
     /// The source of this name.
     pub fn source(&self, name: &str) -> Option<&SourceSettings> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// `path` with `.` and `..` resolved without touching the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The settings file of a new, empty observatory.
@@ -207,6 +274,7 @@ name = "{name}"
 country = "{country}"      # ISO 3166-1 alpha-3
 # years = [2020, 2024]     # reference years, inclusive
 seed = 2008                # seed of every random step: same inputs and seed, same outputs
+# read_outside = true      # allow files outside this folder (each is then named in the log)
 
 # One [[sources]] block per agency list:
 # [[sources]]
@@ -239,6 +307,31 @@ uncertainty_draws = 40     # linkages drawn from the borderline pairs: their spr
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn files_outside_the_folder_need_read_outside() {
+        let parent = tempfile::tempdir().expect("tempdir");
+        let dir = parent.path().join("obs");
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(parent.path().join("outside.csv"), "a\n").expect("outside file");
+        for (file, allowed, ok) in [
+            ("data/police.csv", false, true),
+            ("../outside.csv", false, false),
+            ("data/../../outside.csv", false, false),
+            ("/etc/passwd", false, false),
+            ("../outside.csv", true, true),
+        ] {
+            let text = format!(
+                "[observatory]\nname = \"t\"\ncountry = \"XDL\"\nread_outside = {allowed}\n\n[[sources]]\nname = \"police\"\nkind = \"police\"\nfile = \"{file}\"\nmapping = \"mappings/police.toml\"\n"
+            );
+            std::fs::write(dir.join(super::SETTINGS_FILE), text).expect("write");
+            let loaded = super::Settings::load(&dir);
+            assert_eq!(loaded.is_ok(), ok, "{file} (read_outside = {allowed}): {:?}", loaded.err());
+            if let Err(e) = loaded {
+                assert!(e.to_string().contains("sources[0].file") && e.to_string().contains("outside"), "{e}");
+            }
+        }
+    }
+
     #[test]
     fn disclosure_control_cannot_be_turned_off() {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -82,7 +82,12 @@ impl Mapping {
     /// Parses and validates a mapping. `name` (the file's name) is only used in error messages.
     pub fn parse(name: &str, text: &str) -> Result<Mapping> {
         let bad = |reason: String| Error::Mapping { mapping: name.to_owned(), reason };
-        let raw: RawMapping = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        // The parser's message without the snippet of the file it quotes: a file that is not a
+        // mapping (a path that points elsewhere) must not show its content in an error.
+        let raw: RawMapping = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(0, |span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            bad(format!("not a valid mapping (line {line}): {}", e.message().trim()))
+        })?;
         let kind = match raw.file.kind.as_deref() {
             None | Some("persons") => RecordKind::Persons,
             Some("justice") => RecordKind::Justice,
@@ -257,6 +262,18 @@ country_of_exploitation = "XDL"
             let err = Mapping::parse("m.toml", &text).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains(expected), "{err:?} should contain {expected:?}");
             assert!(err.contains("m.toml"));
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_mapping_is_not_quoted() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nsecret-person:x:1000:1000:Jane Roe:/home/jr:/bin/sh\n";
+        let err = Mapping::parse("m.toml", passwd).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("not a valid mapping (line 1)"), "{err}");
+        for line in passwd.lines() {
+            for part in line.split(':').filter(|p| p.len() > 3) {
+                assert!(!err.contains(part), "{err:?} quotes {part:?}");
+            }
         }
     }
 }
