@@ -47,6 +47,10 @@ pub enum Error {
         "{path}: the header is not valid UTF-8: if the file is Latin-1, declare `encoding = \"latin1\"` under [file] in the mapping"
     )]
     HeaderEncoding { path: PathBuf },
+    #[error(
+        "{path}: the file is UTF-16 text, which is not read: save it as UTF-8 (or Latin-1 and declare `encoding = \"latin1\"` under [file] in the mapping)"
+    )]
+    Utf16 { path: PathBuf },
     #[error("{path}: {reason}")]
     Csv { path: PathBuf, reason: String },
     #[error("{path}: not a readable spreadsheet: {reason}")]

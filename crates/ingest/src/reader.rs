@@ -429,6 +429,7 @@ fn set(record: &mut Record, field: &Field, value: Value) {
 }
 
 fn open_csv(path: &Path, mapping: &Mapping, limits: &Limits) -> Result<(Source, Vec<String>)> {
+    refuse_utf16(path)?;
     let latin1 = mapping.encoding == Encoding::Latin1;
     let (csv, header) = CsvFile::open(path, mapping.delimiter, latin1, limits)?;
     let mut headers =
@@ -438,6 +439,25 @@ fn open_csv(path: &Path, mapping: &Mapping, limits: &Limits) -> Result<(Source, 
     }
     check_headers(path, &headers, limits)?;
     Ok((Source::Csv(Box::new(csv)), headers))
+}
+
+/// Refuses UTF-16 text (a byte-order mark, or a zero byte in every other position of the first
+/// bytes), which would otherwise be read as one odd column of mostly invalid text.
+fn refuse_utf16(path: &Path) -> Result<()> {
+    use std::io::Read as _;
+    let mut start = [0u8; 64];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut start))
+        .map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    let start = &start[..n];
+    let bom = start.starts_with(&[0xFF, 0xFE]) || start.starts_with(&[0xFE, 0xFF]);
+    let zeros_at = |parity: usize| start.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let half = n / 2;
+    let unmarked = n >= 8 && (zeros_at(0) * 4 >= half * 3 || zeros_at(1) * 4 >= half * 3);
+    if bom || unmarked {
+        return Err(Error::Utf16 { path: path.to_owned() });
+    }
+    Ok(())
 }
 
 /// Refuses a header wider than the limit or with a column named twice (in linear time: a

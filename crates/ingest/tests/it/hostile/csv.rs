@@ -191,3 +191,22 @@ fn a_device_or_a_folder_is_refused_at_once() {
         assert!(err.contains("not a regular file"), "{err:?}");
     }
 }
+
+#[test]
+fn utf16_text_is_named_as_such() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!("{HEADER}{}", rows(1, 3));
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let with_bom = [&[0xFF, 0xFE][..], &le].concat();
+    for (name, bytes) in [("bom.csv", with_bom), ("le.csv", le), ("be.csv", be)] {
+        let path = write(dir.path(), name, &bytes);
+        match read(&path, &mapping(), &Limits::default()) {
+            Err(e @ Error::Utf16 { .. }) => assert!(e.to_string().contains("save it as UTF-8"), "{e}"),
+            other => panic!("{name}: {:?}", other.map(|r| r.good)),
+        }
+    }
+    // Plain UTF-8 with the same rows is read.
+    let path = write(dir.path(), "utf8.csv", text.as_bytes());
+    assert_eq!(read(&path, &mapping(), &Limits::default()).expect("read").good, vec![2, 3, 4]);
+}
