@@ -424,11 +424,13 @@ pub fn link_records(
     let mut linkage = assemble(victims, &output.clusters, LinkMode::Named);
     linkage.identity_keys = identity_keys(&records);
     let lists: Vec<String> = linkage.records_by_source.keys().cloned().collect();
+    let list_bits: Vec<u32> =
+        victims.iter().map(|v| lists.iter().position(|l| *l == v.source).map_or(0, |i| 1 << i)).collect();
     for draw in 0..options.uncertainty_draws {
         let mut rng = mse::replicate_rng(seed, draw as u64);
         let clusters = output.draw_clusters(|a, b| decided.contains(&(a.min(b), a.max(b))), &mut rng);
         linkage.draw_persons.push(clusters.iter().max().map_or(0, |&m| u64::from(m) + 1));
-        linkage.draws.push(capture_table_of(victims, &clusters, &lists)?);
+        linkage.draws.push(capture_table_of(&list_bits, &clusters, &lists)?);
     }
     linkage.warnings = warnings(&output, &review_summary, linkage.persons.len(), &linkage.draw_persons);
     linkage.review_pairs = review_summary.listed + review_summary.unlisted;
@@ -536,14 +538,13 @@ fn identity_keys(records: &[link::LinkRecord]) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// The capture histories of a clustering (a person id per record) over `lists`.
-fn capture_table_of(victims: &[&StoredPerson], clusters: &[u32], lists: &[String]) -> Result<mse::CaptureTable> {
+/// The capture histories of a clustering (a person id per record) over `lists`, given each
+/// record's list as a bit (`list_bits`).
+fn capture_table_of(list_bits: &[u32], clusters: &[u32], lists: &[String]) -> Result<mse::CaptureTable> {
     let n = clusters.iter().max().map_or(0, |&m| m as usize + 1);
     let mut histories = vec![0u32; n];
-    for (v, &c) in victims.iter().zip(clusters) {
-        if let Some(i) = lists.iter().position(|l| *l == v.source) {
-            histories[c as usize] |= 1 << i;
-        }
+    for (&bit, &c) in list_bits.iter().zip(clusters) {
+        histories[c as usize] |= bit;
     }
     mse::CaptureTable::from_person_histories(lists.to_vec(), histories.into_iter().filter(|&h| h != 0))
         .map_err(|e| Error::Internal(format!("building capture histories: {e}")))

@@ -390,26 +390,20 @@ impl FileReader {
             && self.mapping.kind == model::RecordKind::Persons
             && let Some(Value::Text(id)) = record.get("source_id")
         {
+            let id_error = |reason: String| RowError {
+                row,
+                column: self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone()),
+                field: Some("source_id"),
+                value: Some(model::mask(record.kind.field("source_id"), id)),
+                reason,
+            };
             if self.stored_ids.contains(id) {
-                let column =
-                    self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone());
-                errors.push(RowError {
-                    row,
-                    column,
-                    field: Some("source_id"),
-                    value: Some(model::mask(record.kind.field("source_id"), id)),
-                    reason: "source id already stored by an earlier submission of this source: send corrections with --replace".into(),
-                });
+                errors.push(id_error(
+                    "source id already stored by an earlier submission of this source: send corrections with --replace"
+                        .into(),
+                ));
             } else if let Some(first) = self.seen_ids.get(id) {
-                let column =
-                    self.columns.iter().find(|(_, f)| f.name == "source_id").map(|(i, _)| self.headers[*i].clone());
-                errors.push(RowError {
-                    row,
-                    column,
-                    field: Some("source_id"),
-                    value: Some(model::mask(record.kind.field("source_id"), id)),
-                    reason: format!("duplicate source id: already used in row {first} of this file"),
-                });
+                errors.push(id_error(format!("duplicate source id: already used in row {first} of this file")));
             } else {
                 self.seen_ids.insert(id.clone(), row);
             }
