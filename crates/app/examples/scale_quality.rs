@@ -25,6 +25,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(_, r)| r.clone())
             .collect();
     }
+    // Exploration knob: extra blocking rules, e.g. `ph:family_name,ex:citizenship,yr:identified;…`
+    // (ex exact, ph phonetic, yr year, md month and day, pN prefix of N characters).
+    if let Ok(rules) = std::env::var("EXTRA_RULES") {
+        for rule in rules.split(';') {
+            let keys = rule
+                .split(',')
+                .map(|part| {
+                    let (kind, field) = part.split_once(':').ok_or("key is kind:field")?;
+                    let field = field.to_owned();
+                    Ok(match kind {
+                        "ex" => link::BlockKey::Exact(field),
+                        "ph" => link::BlockKey::Phonetic(field),
+                        "yr" => link::BlockKey::Year(field),
+                        "md" => link::BlockKey::MonthDay(field),
+                        p if p.starts_with('p') => link::BlockKey::Prefix(field, p[1..].parse()?),
+                        _ => return Err("unknown key kind".into()),
+                    })
+                })
+                .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
+            settings.blocking_rules.push(link::BlockingRule::new(keys));
+        }
+    }
+    if let Ok(t) = std::env::var("REVIEW") {
+        settings.review_threshold = t.parse()?;
+    }
     if let Ok(t) = std::env::var("MATCH") {
         settings.match_threshold = t.parse()?;
     }
@@ -173,6 +198,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             }
+        }
+    }
+    if std::env::var_os("MISSED_PATTERNS").is_some() {
+        // Missed true pairs (in different clusters) by the levels of given name, family name and
+        // birth date, and whether blocking brought them together.
+        let scored: HashMap<(u32, u32), f64> =
+            output.pairs.iter().map(|p| ((p.left, p.right), p.match_probability)).collect();
+        let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (r, t) in truth_id.iter().enumerate() {
+            members.entry(t).or_default().push(r as u32);
+        }
+        let missed: Vec<(u32, u32)> = members
+            .values()
+            .flat_map(|m| m.iter().enumerate().flat_map(move |(i, &a)| m[i + 1..].iter().map(move |&b| (a, b))))
+            .filter(|&(a, b)| cluster[a as usize] != cluster[b as usize])
+            .collect();
+        let gammas = link::compare_pairs(&records, &settings, &missed)?;
+        let mut by: BTreeMap<(String, bool), u64> = BTreeMap::new();
+        for (&(a, b), g) in missed.iter().zip(gammas) {
+            let key: String = (0..3).map(|f| format!("{}", link::compare::level_of(g, f))).collect();
+            let cross = records[a as usize].source != records[b as usize].source;
+            *by.entry((
+                format!("{key} {}", if scored.contains_key(&(a, b)) { "scored " } else { "unblocked" }),
+                cross,
+            ))
+            .or_default() += 1;
+        }
+        let mut rows: Vec<_> = by.into_iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1));
+        for (f, labels) in output.model.level_labels.iter().enumerate().take(3) {
+            println!("  {} levels: {:?}", output.model.field_names[f], labels);
+        }
+        println!("missed pairs {}:", missed.len());
+        let scored_total: u64 = rows.iter().filter(|r| r.0.0.contains("scored")).map(|r| r.1).sum();
+        println!("  scored {scored_total}, unblocked {}", missed.len() as u64 - scored_total);
+        for ((k, cross), n) in rows.iter().take(40) {
+            println!("  {k} {} {n}", if *cross { "cross" } else { "within" });
         }
     }
     if std::env::var_os("PATTERNS").is_some() {
