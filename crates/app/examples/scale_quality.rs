@@ -226,7 +226,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .or_default() += 1;
         }
         let mut rows: Vec<_> = by.into_iter().collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1));
         for (f, labels) in output.model.level_labels.iter().enumerate().take(3) {
             println!("  {} levels: {:?}", output.model.field_names[f], labels);
         }
