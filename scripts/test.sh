@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs Palermo's whole test suite on a fresh machine: starts what the tests need (PostgreSQL at
-# 127.0.0.1:5432, headless Chromium for the report), then `cargo test`.
+# 127.0.0.1:5432, headless Chromium for the report), then `cargo test`. Needs root (it installs
+# Debian's Chromium and starts PostgreSQL when they are not there yet). Ends by saying how many
+# checks could not run here (no ../shared datasets, no PostgreSQL, no Chromium) and why; under
+# CI=true such a check fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +13,22 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   fi
 fi
 bash .ci/install-chromium.sh
+
+PALERMO_SKIPPED="$(mktemp)"
+export PALERMO_SKIPPED
+summary() {
+  local status=$?
+  local n
+  n=$(sort -u "$PALERMO_SKIPPED" | wc -l)
+  if [ "$n" -eq 0 ]; then
+    echo "test.sh: every reference and environment check ran (none skipped)."
+  else
+    echo "test.sh: $n tests could not run their check here, by what was missing:"
+    sort -u "$PALERMO_SKIPPED" | cut -f2 | sort | uniq -c | sed 's/^/  /'
+  fi
+  rm -f "$PALERMO_SKIPPED"
+  exit "$status"
+}
+trap summary EXIT
 
 cargo test --workspace

@@ -24,8 +24,7 @@ impl PgDatabase {
         let mut conn = match sqlx::PgConnection::connect(&admin).await {
             Ok(conn) => conn,
             Err(e) => {
-                assert!(std::env::var("CI").as_deref() != Ok("true"), "PostgreSQL is required under CI=true: {e}");
-                eprintln!("skipping the PostgreSQL test: no server at {admin} ({e})");
+                testkit::skip(&format!("PostgreSQL at {admin}"), e);
                 return None;
             }
         };

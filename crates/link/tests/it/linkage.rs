@@ -14,8 +14,7 @@ fn fake_1000() -> Option<(Vec<LinkRecord>, Vec<String>)> {
     let mut reader = match csv::Reader::from_path(FAKE_1000) {
         Ok(r) => r,
         Err(e) => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "shared data missing in CI: {e}");
-            eprintln!("skipping: {FAKE_1000} not readable ({e})");
+            testkit::skip(FAKE_1000, e);
             return None;
         }
     };
