@@ -430,7 +430,10 @@ pub fn link_records(
         let mut rng = mse::replicate_rng(seed, draw as u64);
         let clusters = output.draw_clusters(|a, b| decided.contains(&(a.min(b), a.max(b))), &mut rng);
         linkage.draw_persons.push(clusters.iter().max().map_or(0, |&m| u64::from(m) + 1));
-        linkage.draws.push(capture_table_of(&list_bits, &clusters, &lists)?);
+        // One list has no capture table (and no estimate); its drawn person counts still tell.
+        if lists.len() >= 2 {
+            linkage.draws.push(capture_table_of(&list_bits, &clusters, &lists)?);
+        }
     }
     linkage.warnings = warnings(&output, &review_summary, linkage.persons.len(), &linkage.draw_persons);
     linkage.review_pairs = review_summary.listed + review_summary.unlisted;

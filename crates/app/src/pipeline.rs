@@ -137,7 +137,8 @@ pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
         let linkage = crate::encoded::link_encoded(&observatory.dir, settings, &victims, &identities, &encodings)?;
         crate::review::store_review(store, &linkage, linkage.mode.code()).await?;
         Some(linkage)
-    } else if n_sources >= 2 {
+    } else if n_sources >= 1 {
+        // One source is linked too: a person registered twice by one agency is one person.
         let identities = store.read_identities("palermo", "record linkage for statistics and estimation").await?;
         if identities.is_empty() {
             None
@@ -205,14 +206,14 @@ pub async fn run(
     // Multiple Systems Estimation on the linked persons' list memberships, and the estimates of
     // the models along the stepwise path, so readers see how much the answer depends on the model.
     let (estimate, path) = match &analysis.linkage {
-        Some(linkage) => {
+        Some(linkage) if linkage.records_by_source.len() >= 2 => {
             let table = linkage.capture_table()?;
             let options = mse::EstimateOptions { seed: observatory.settings.observatory.seed, ..Default::default() };
             let estimate = crate::estimate::estimate_table(&table, &options, progress)?;
             let path = crate::estimate::stepwise_path(&table, &estimate);
             (Some(estimate), path)
         }
-        None => (None, Vec::new()),
+        _ => (None, Vec::new()),
     };
     let uncertainty = match (&analysis.linkage, &estimate) {
         (Some(linkage), Some(estimate)) => linkage.uncertainty(estimate),

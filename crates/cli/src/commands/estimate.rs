@@ -49,8 +49,8 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
                 .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
             let analysis = app::pipeline::analyse(&observatory).await?;
             observatory.store.close().await;
-            let linkage = analysis.linkage.context(
-                "the observatory's records cannot be linked (fewer than two sources, or no identifying fields): give --counts",
+            let linkage = analysis.linkage.filter(|l| l.records_by_source.len() >= 2).context(
+                "an estimate needs the linked records of two or more sources with identifying fields (or give --counts)",
             )?;
             let report = app::estimate::estimate_table(&linkage.capture_table()?, &options, &Bar::default())?;
             linked = Some((linkage.uncertainty(&report), linkage.warnings));

@@ -14,9 +14,7 @@ pub async fn run(globals: &Globals) -> anyhow::Result<Status> {
         .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
     let analysis = app::pipeline::analyse(&observatory).await?;
     observatory.store.close().await;
-    let linkage = analysis
-        .linkage
-        .context("nothing to link: the observatory needs two or more sources with identifying fields")?;
+    let linkage = analysis.linkage.context("nothing to link: no source has records with identifying fields")?;
     if globals.format == Format::Table {
         let mut table = Table::new(&["source", "records", "persons"]);
         for (source, records) in &linkage.records_by_source {

@@ -221,3 +221,59 @@ fn a_killed_import_leaves_the_database_consistent() {
     let status: serde_json::Value = serde_json::from_slice(&stats.stdout).expect("json");
     assert_eq!(status["records"], 150_020);
 }
+
+/// A pronounceable name for number `i`, different for every `i` (names are normalised to
+/// letters, so digits would not tell people apart).
+fn name(mut i: usize, first: &str) -> String {
+    let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "za", "be"];
+    let mut out = first.to_owned();
+    for _ in 0..3 {
+        out.push_str(syllables[i % 10]);
+        i /= 10;
+    }
+    out
+}
+
+/// One agency alone: a person it registered twice (a new case number a year later) is counted
+/// once, and `link` says so; there is no estimate from one list.
+#[test]
+fn one_source_is_deduplicated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let init = palermo(dir.path(), &["init", "obs", "--country", "XDL"], &[]);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    std::fs::write(dir.path().join("obs/mappings/ngo.toml"), MAPPING).expect("mapping");
+    let mut csv = String::from("id,year,sex,age,given,family,born\n");
+    let person = |i: usize| {
+        format!("{},{},{}-{:02}-{:02}", name(i, "A"), name(i * 7 % 300, "Be"), 1960 + i % 45, 1 + i % 12, 1 + i % 28)
+    };
+    for i in 0..300 {
+        csv.push_str(&format!("r{i},2021,W,,{}\n", person(i)));
+    }
+    for i in 0..40 {
+        csv.push_str(&format!("again{i},2022,W,,{}\n", person(i * 5)));
+    }
+    std::fs::write(dir.path().join("obs/data/ngo.csv"), csv).expect("data");
+    let import = palermo(
+        dir.path(),
+        &[
+            "--dir",
+            "obs",
+            "import",
+            "--source",
+            "ngo",
+            "--kind",
+            "ngo",
+            "--mapping",
+            "obs/mappings/ngo.toml",
+            "obs/data/ngo.csv",
+        ],
+        &[],
+    );
+    assert!(import.status.success(), "{}", text(&import.stderr));
+    let link = palermo(dir.path(), &["--dir", "obs", "link"], &[]);
+    assert!(link.status.success(), "{}", text(&link.stderr));
+    assert!(text(&link.stdout).contains("340 records linked into 300 persons"), "{}", text(&link.stdout));
+    let estimate = palermo(dir.path(), &["--dir", "obs", "estimate"], &[]);
+    assert!(!estimate.status.success());
+    assert!(text(&estimate.stderr).contains("two or more sources"), "{}", text(&estimate.stderr));
+}
