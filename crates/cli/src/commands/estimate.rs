@@ -23,9 +23,10 @@ pub struct EstimateArgs {
     /// Bootstrap replicates for the BCa interval (0 skips the bootstrap).
     #[arg(long, default_value_t = 1000)]
     pub nboot: usize,
-    /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 1234)]
-    pub seed: u64,
+    /// Seed of the bootstrap [default: on the observatory, its `seed` in palermo.toml, as `run`
+    /// uses, so both print the same interval; with --counts, 1234, SparseMSE's].
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// p-value threshold of the stepwise rule.
     #[arg(long, default_value_t = 0.02)]
     pub pthresh: f64,
@@ -33,10 +34,10 @@ pub struct EstimateArgs {
 
 pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
     let method: app::estimate::Method = args.method.parse().map_err(|e| anyhow::anyhow!("--method: {e}"))?;
-    let options = app::estimate::EstimateOptions {
+    let mut options = app::estimate::EstimateOptions {
         method,
         nboot: args.nboot,
-        seed: args.seed,
+        seed: args.seed.unwrap_or(app::estimate::EstimateOptions::default().seed),
         pthresh: args.pthresh,
         ..Default::default()
     };
@@ -47,6 +48,7 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
             let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
                 .await
                 .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
+            options.seed = args.seed.unwrap_or(observatory.settings.observatory.seed);
             let analysis = app::pipeline::analyse(&observatory).await?;
             observatory.store.close().await;
             let linkage = analysis.linkage.filter(|l| l.records_by_source.len() >= 2).context(

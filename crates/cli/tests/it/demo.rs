@@ -93,6 +93,12 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     assert!(n_hat > persons, "the estimate adds those no list saw");
     let [lo, hi] = [&estimate["ci_conditional"][0], &estimate["ci_conditional"][1]].map(|v| v.as_f64().expect("ci"));
     assert!(lo < n_hat && n_hat < hi);
+    // `palermo estimate` on the observatory bootstraps with the observatory's seed, as `run`
+    // does: both print one interval.
+    let again = palermo(dir.path(), &["--dir", "obs", "--format", "json", "estimate"], &[]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).expect("estimate json");
+    assert_eq!(again["ci_bca"], estimate["ci_bca"], "estimate and run print one BCa interval");
 
     // The quarantine report lists exactly the malformed rows, by file row.
     let quarantine = palermo(dir.path(), &["--dir", "obs", "--format", "csv", "quarantine"], &[]);
