@@ -4,7 +4,8 @@
 //! ([`explain`]); and the comparison of two rounds. The method is documented in `METHOD.md`.
 //!
 //! Method (see `METHOD.md` for the reasoning): for each indicator, every fact of the round
-//! whose measure is listed qualifies; its value is `weight × credit(status) × factor(measure)`;
+//! whose measure is listed qualifies, and so does a treaty status the State answered for a
+//! listed instrument; its value is `weight × credit(status) × factor(measure)`;
 //! the indicator's points are the value of the best qualifying fact (ties: the fact reported
 //! first), never a sum, so reporting many activities of one kind does not inflate a score. A
 //! theme's score is the sum of its indicators' points over the sum of their weights. Only the
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::country::{Iso3, Mention, countries};
 use crate::dataset::{Dataset, Evidence, Fact};
 use crate::error::{Error, Result};
-use crate::vocab::{Status, Theme, Vocabulary};
+use crate::vocab::{Instrument, Status, Theme, Vocabulary};
 
 /// One indicator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +40,11 @@ pub struct Indicator {
     pub statement: String,
     /// Measure codes that qualify.
     pub measures: Vec<String>,
+    /// Instruments whose status, answered under `instruments:` in a questionnaire, qualifies as
+    /// well (a State that answers `trafficking_protocol: party` is a party, whatever measures
+    /// it lists).
+    #[serde(default)]
+    pub instruments: Vec<Instrument>,
     /// Multipliers (0–1) for measures that meet the indicator only in part.
     #[serde(default)]
     pub measure_factor: BTreeMap<String, f64>,
@@ -278,6 +284,25 @@ fn score_state(dataset: &Dataset, indicators: &Indicators, round: &str, state: I
                 };
                 (f.seq, basis)
             })
+            .chain(
+                dataset
+                    .treaty_actions
+                    .iter()
+                    .filter(|t| t.state == state && t.round == round && ind.instruments.contains(&t.instrument))
+                    .map(|t| {
+                        let status_credit = ind.credit_of(&indicators.credit, t.status);
+                        let basis = Basis {
+                            measure: t.instrument.code().to_owned(),
+                            status: t.status,
+                            status_credit,
+                            measure_factor: 1.0,
+                            points: ind.weight * status_credit,
+                            evidence: t.evidence.clone(),
+                        };
+                        // After every measure fact on ties.
+                        (u32::MAX, basis)
+                    }),
+            )
             .collect();
         // Best first; among equals, the fact reported first, so the choice is reproducible.
         considered.sort_by(|a, b| b.1.points.total_cmp(&a.1.points).then(a.0.cmp(&b.0)));

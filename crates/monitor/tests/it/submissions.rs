@@ -137,3 +137,22 @@ fn published_schema_matches_the_types() {
         assert!(required.iter().any(|r| r == field), "{field}");
     }
 }
+
+/// A State that answers `trafficking_protocol: party` under `instruments:` scores the
+/// "Trafficking Protocol ratified" indicator, as if it had named a measure saying so.
+#[test]
+fn an_instrument_answered_party_scores_its_indicator() {
+    let Some(fx) = fixture() else { return };
+    let mut dataset = fx.dataset.clone();
+    let indicators = monitor::Indicators::builtin().expect("indicators");
+    let yaml = "questionnaire_version: 1\nround: \"2024\"\nstate: the Philippines\nsubmitted: 2024-01-10\n\
+                instruments:\n  - instrument: trafficking_protocol\n    status: party\n\
+                measures:\n  - measure: nap_in_place\n    status: in_place\n    year: 2023\n";
+    let reply = validate_submission(yaml, SubmissionFormat::Yaml, &dataset, today()).expect("valid");
+    dataset.apply(reply);
+    let scores = monitor::score(&dataset, &indicators, "2024").expect("scores");
+    let phl = scores.states.values().find(|s| s.state.as_str() == "PHL").expect("PHL scored");
+    let protocol = phl.indicators.iter().find(|i| i.id == "r58_trafficking_protocol").expect("indicator");
+    assert_eq!(protocol.points, protocol.max, "{protocol:?}");
+    assert_eq!(protocol.basis.as_ref().map(|b| b.measure.as_str()), Some("trafficking_protocol"));
+}
