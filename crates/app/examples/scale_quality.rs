@@ -44,7 +44,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     })
                 })
                 .collect::<Result<Vec<_>, Box<dyn std::error::Error>>>()?;
-            settings.blocking_rules.push(link::BlockingRule::new(keys));
+            let mut rule = link::BlockingRule::new(keys);
+            if let Ok(fields) = std::env::var("EXTRA_INCOMPLETE") {
+                rule = rule.for_incomplete(&fields.split(',').collect::<Vec<_>>());
+            }
+            settings.blocking_rules.push(rule);
         }
     }
     if let Ok(t) = std::env::var("REVIEW") {
