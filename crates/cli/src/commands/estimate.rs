@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::commands::Globals;
-use crate::output::{print, print_json};
+use crate::output::{Table, print, print_json};
 use crate::progress::Bar;
 use crate::{Format, Status};
 
@@ -66,6 +66,8 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
             map.insert("linkage_warnings".to_owned(), serde_json::to_value(warnings)?);
         }
         print_json(&json)?;
+    } else if matches!(globals.format, Format::Csv | Format::Markdown) {
+        print(&estimate_table(&report, linked.as_ref().and_then(|(u, _)| u.as_ref())).render(globals.format)?)?;
     } else {
         let mut text = report.render_text();
         if let Some((uncertainty, warnings)) = &linked {
@@ -82,4 +84,31 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         print(&text)?;
     }
     Ok(Status::Ok)
+}
+
+/// The estimate as a table (one row per figure: value, lower and upper bound), for
+/// `--format csv` and `markdown`.
+fn estimate_table(report: &app::estimate::EstimateReport, linkage: Option<&app::linkage::LinkageUncertainty>) -> Table {
+    let number = |x: f64| if x.is_finite() { format!("{x:.0}") } else { "unbounded".to_owned() };
+    let mut table = Table::new(&["figure", "value", "lower", "upper"]);
+    let text_row = |name: &str, value: String| vec![name.to_owned(), value, String::new(), String::new()];
+    table.push(text_row("lists", report.lists.join(" ")));
+    table.push(text_row("method", report.method.clone()));
+    table.push(text_row(
+        "model",
+        if report.model.is_empty() { "main effects only".to_owned() } else { report.model.join(" + ") },
+    ));
+    table.push(text_row("observed cases", report.observed.to_string()));
+    table.push(text_row("total population", number(report.estimate)));
+    table.push(text_row("dark figure (on no list)", number(report.estimate - report.observed as f64)));
+    let mut interval = |name: &str, bounds: Option<[f64; 2]>| {
+        if let Some([lower, upper]) = bounds {
+            table.push(vec![name.to_owned(), String::new(), number(lower), number(upper)]);
+        }
+    };
+    interval("95% model-conditional", Some(report.ci_conditional));
+    interval("95% profile likelihood", report.ci_profile);
+    interval("95% BCa bootstrap", report.ci_bca);
+    interval("95% linkage errors included", linkage.map(|u| u.interval));
+    table
 }

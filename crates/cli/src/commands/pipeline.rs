@@ -147,10 +147,18 @@ pub async fn stats(globals: &Globals, args: StatsArgs) -> anyhow::Result<Status>
         .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
     let statistics = app::pipeline::statistics(&observatory).await?;
     observatory.store.close().await;
+    let names = || statistics.tables.iter().map(|t| t.name).collect::<Vec<_>>().join(", ");
     let tables: Vec<&app::stats::StatTable> =
         statistics.tables.iter().filter(|t| args.table.as_deref().is_none_or(|name| t.name == name)).collect();
     if tables.is_empty() {
-        anyhow::bail!("no table named `{}`", args.table.unwrap_or_default());
+        anyhow::bail!("no table named `{}`; the tables are: {}", args.table.unwrap_or_default(), names());
+    }
+    if globals.format == Format::Csv && tables.len() > 1 {
+        // Tables of different shapes in one CSV stream would read as one broken table.
+        anyhow::bail!(
+            "--format csv prints one table: add --table NAME (one of: {}); `palermo run` writes each table as its own CSV file in out/tables/",
+            names()
+        );
     }
     if globals.format == Format::Json {
         let mut json = statistics.to_json();

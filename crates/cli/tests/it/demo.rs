@@ -99,6 +99,14 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     assert!(again.status.success(), "{}", text(&again.stderr));
     let again: serde_json::Value = serde_json::from_slice(&again.stdout).expect("estimate json");
     assert_eq!(again["ci_bca"], estimate["ci_bca"], "estimate and run print one BCa interval");
+    // As CSV, the same figures as a table.
+    let csv = palermo(dir.path(), &["--dir", "obs", "--format", "csv", "estimate", "--nboot", "0"], &[]);
+    let csv = text(&csv.stdout);
+    assert!(csv.starts_with("figure,value,lower,upper\n"), "{csv}");
+    assert!(csv.contains(&format!("total population,{n_hat:.0},,")), "{csv}");
+    // Tables of different shapes are not glued into one CSV stream.
+    let all = palermo(dir.path(), &["--dir", "obs", "--format", "csv", "stats"], &[]);
+    assert!(!all.status.success() && text(&all.stderr).contains("--table"), "{}", text(&all.stderr));
 
     // The quarantine report lists exactly the malformed rows, by file row.
     let quarantine = palermo(dir.path(), &["--dir", "obs", "--format", "csv", "quarantine"], &[]);
