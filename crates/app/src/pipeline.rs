@@ -35,9 +35,22 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// Whether the data had problems (quarantined rows): the CLI exits 1.
+    /// Rows this run refused: quarantined from the files it imported now (rows quarantined by
+    /// earlier imports do not count again), and every row of a refused file.
+    pub fn quarantined_now(&self) -> u64 {
+        self.imports
+            .iter()
+            .map(|i| match &i.outcome {
+                crate::import::Outcome::Imported(totals) => totals.rows_quarantined,
+                crate::import::Outcome::Refused => i.rows_read.max(1),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Whether this run found problems in the data (rows it refused now): the CLI exits 1.
     pub fn has_problems(&self) -> bool {
-        self.quarantined > 0
+        self.quarantined_now() > 0
     }
 }
 

@@ -1,6 +1,6 @@
 //! `palermo`: the command-line shell over the application layer. Only this crate knows argv,
-//! terminal output and exit codes: 0 success, 1 the data had problems (quarantined rows, failed
-//! checks, refused release), 2 usage or internal error.
+//! terminal output and exit codes: 0 success, 1 this command refused data (rows quarantined from
+//! the files it imported now, failed checks, refused release), 2 usage or internal error.
 
 mod commands;
 mod output;
@@ -20,7 +20,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// hidden number of victims, publishes only what cannot expose a victim, and monitors States'
 /// responses.
 #[derive(Debug, Parser)]
-#[command(name = "palermo", version, propagate_version = true)]
+#[command(
+    name = "palermo",
+    version,
+    propagate_version = true,
+    after_help = "Exit status: 0 done; 1 done, but this command refused data (rows quarantined from the files it \
+                  imported now, a file refused, a questionnaire or check failed; the demo's own deliberately \
+                  malformed rows do not count); 2 usage or internal error."
+)]
 pub struct Cli {
     /// The observatory folder.
     #[arg(long, global = true, default_value = ".", env = "PALERMO_DIR")]

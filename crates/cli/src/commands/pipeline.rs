@@ -57,21 +57,30 @@ pub async fn demo(globals: &Globals, args: DemoArgs) -> anyhow::Result<Status> {
     );
     if args.run {
         let globals = Globals { dir: args.path.clone(), database: globals.database.clone(), format: globals.format };
-        run(&globals, RunArgs { measures: None, pdf: args.pdf }).await?;
-        // The demo's files hold deliberately malformed rows: quarantining them is the expected
-        // outcome, not a problem of the user's data.
+        let summary = run_and_print(&globals, RunArgs { measures: None, pdf: args.pdf }).await?;
+        // The demo's files hold deliberately malformed rows: refusing exactly those is the
+        // expected outcome; any other refusal is a problem (exit 1, as for `run`).
+        let planted: usize = truth.agencies.values().map(|a| a.n_malformed).sum();
         println!(
-            "the demo's files hold deliberately malformed rows: `palermo --dir {} quarantine` lists them",
+            "the demo's files hold {planted} deliberately malformed rows: `palermo --dir {} quarantine` lists them",
             args.path.display()
         );
-        return Ok(Status::Ok);
+        return Ok(if summary.quarantined_now() == planted as u64 { Status::Ok } else { Status::DataProblems });
     }
     println!("next: palermo --dir {} run", args.path.display());
     Ok(Status::Ok)
 }
 
+/// `palermo run`: exits 1 when it refused rows of the files it imported now (rows refused by
+/// earlier imports are listed by `palermo quarantine` and do not make every later run fail).
 pub async fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<Status> {
+    let summary = run_and_print(globals, args).await?;
+    Ok(if summary.has_problems() { Status::DataProblems } else { Status::Ok })
+}
+
+async fn run_and_print(globals: &Globals, args: RunArgs) -> anyhow::Result<app::pipeline::RunSummary> {
     let started = Instant::now();
+    let previous_pdf = globals.dir.join("out/report.pdf").exists();
     let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
         .await
         .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
@@ -129,9 +138,16 @@ pub async fn run(globals: &Globals, args: RunArgs) -> anyhow::Result<Status> {
             started.elapsed().as_secs_f64(),
             globals.dir.join("out/report.html").display()
         ));
+        if let Some(pdf) = summary.outputs.iter().find(|p| p.extension().is_some_and(|e| e == "pdf")) {
+            text.push_str(&format!("PDF: {}\n", globals.dir.join(pdf).display()));
+        } else if previous_pdf {
+            text.push_str(
+                "note: the previous out/report.pdf showed the previous run and was not kept; add --pdf to print this one\n",
+            );
+        }
         print(&text)?;
     }
-    Ok(if summary.has_problems() { Status::DataProblems } else { Status::Ok })
+    Ok(summary)
 }
 
 #[derive(Debug, Args)]
