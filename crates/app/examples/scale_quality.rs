@@ -121,6 +121,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         predicted - tp,
         true_pairs - tp
     );
+    if let Some(missed) = &output.missed {
+        let true_found = missed.pairs.iter().filter(|p| truth_id[p.0 as usize] == truth_id[p.1 as usize]).count();
+        println!(
+            "probe: {} sampled, {} compared, inclusion {:.4}, {} pairs found ({} true), expected missed links {:.0}",
+            missed.sampled,
+            missed.compared,
+            missed.inclusion,
+            missed.pairs.len(),
+            true_found,
+            missed.expected()
+        );
+    }
     println!(
         "prior weight {:.2}; skipped blocks {}",
         output.model.prior_weight(),
@@ -148,7 +160,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     {
         // Calibration: true-match share among scored pairs by predicted probability.
-        let edges = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1.01];
+        let edges = [0.001, 0.01, 0.1, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1.01];
         let mut bins = vec![(0u64, 0u64, 0f64); edges.len()];
         for p in &output.pairs {
             let i = edges.iter().position(|&e| p.match_probability < e).unwrap_or(edges.len() - 1);
@@ -220,6 +232,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         let gammas = link::compare_pairs(&records, &settings, &missed)?;
         let mut by: BTreeMap<(String, bool), u64> = BTreeMap::new();
+        // Unblocked missed pairs by the probability the model would give them without term
+        // frequencies (prior + level weights): could a wider blocking have found them?
+        let edges = [0.01, 0.1, 0.5, 0.9, 1.01];
+        let mut unblocked_by_p = [0u64; 5];
+        for (&(a, b), &g) in missed.iter().zip(&gammas) {
+            if scored.contains_key(&(a, b)) {
+                continue;
+            }
+            let model = &output.model;
+            let w: f64 = model.prior_weight()
+                + (0..model.field_names.len())
+                    .map(|f| model.level_weight_in(g, f, link::compare::level_of(g, f)))
+                    .sum::<f64>();
+            let p = 1.0 / (1.0 + 2f64.powf(-w));
+            unblocked_by_p[edges.iter().position(|&e| p < e).unwrap_or(4)] += 1;
+            if p >= 0.9 && unblocked_by_p[4] <= 12 && std::env::var_os("SHOW_UNBLOCKED").is_some() {
+                let levels: String =
+                    (0..settings.fields.len()).map(|f| format!("{}", link::compare::level_of(g, f))).collect();
+                println!(
+                    "    p~{p:.2} {levels}\n      {:?}\n      {:?}",
+                    records[a as usize].values, records[b as usize].values
+                );
+            }
+        }
+        println!("  unblocked missed pairs by approximate p (<0.01, <0.1, <0.5, <0.9, >=0.9): {unblocked_by_p:?}");
         for (&(a, b), g) in missed.iter().zip(gammas) {
             let key: String = (0..3).map(|f| format!("{}", link::compare::level_of(g, f))).collect();
             let cross = records[a as usize].source != records[b as usize].source;

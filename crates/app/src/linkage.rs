@@ -88,6 +88,8 @@ pub struct Linkage {
     pub draws: Vec<mse::CaptureTable>,
     /// Persons counted in each draw.
     pub draw_persons: Vec<u64>,
+    /// Links blocking kept the linker from seeing, as the probe estimated them (named linkage).
+    pub missed_links: Option<f64>,
     /// Why the linkage may be doubtful, in plain words (empty when nothing is).
     pub warnings: Vec<String>,
 }
@@ -106,6 +108,8 @@ pub struct LinkageUncertainty {
     pub interval: [f64; 2],
     /// The statistical interval it widens (BCa when a bootstrap ran, else model-conditional).
     pub statistical_interval: [f64; 2],
+    /// Links blocking probably kept from being made (the probe's estimate; not in the draws).
+    pub missed_links: Option<f64>,
 }
 
 /// What a decision on the review items could change. A borderline pair the linkage joined splits
@@ -349,6 +353,10 @@ pub fn link_settings() -> link::LinkSettings {
     // The weights are calibrated (the share of true matches among pairs scored p is about p, at
     // 3,000 as at 1,000,000 victims on the demo), so two records link when they are more likely
     // than not the same person; the pairs between 0.1 and 0.9 are the ones worth a look.
+    // The probe for links blocking missed: a sample of records compared with every record of the
+    // same sex and citizenship identified in the same year (see `link::probe`).
+    settings.probe_sample = 4_000;
+    settings.probe_keys = vec![key("sex"), key("citizenship"), identified_year()];
     settings.match_threshold = 0.5;
     settings.review_threshold = 0.1;
     settings.review_upper_threshold = 0.9;
@@ -429,12 +437,17 @@ pub fn link_records(
     for draw in 0..options.uncertainty_draws {
         let mut rng = mse::replicate_rng(seed, draw as u64);
         let clusters = output.draw_clusters(|a, b| decided.contains(&(a.min(b), a.max(b))), &mut rng);
-        linkage.draw_persons.push(clusters.iter().max().map_or(0, |&m| u64::from(m) + 1));
+        let histories = histories_of(&list_bits, &clusters);
+        linkage.draw_persons.push(histories.iter().filter(|&&h| h != 0).count() as u64);
         // One list has no capture table (and no estimate); its drawn person counts still tell.
         if lists.len() >= 2 {
-            linkage.draws.push(capture_table_of(&list_bits, &clusters, &lists)?);
+            linkage.draws.push(
+                mse::CaptureTable::from_person_histories(lists.clone(), histories.into_iter().filter(|&h| h != 0))
+                    .map_err(|e| Error::Internal(format!("building capture histories: {e}")))?,
+            );
         }
     }
+    linkage.missed_links = output.missed.as_ref().map(|m| m.expected());
     linkage.warnings = warnings(&output, &review_summary, linkage.persons.len(), &linkage.draw_persons);
     linkage.review_pairs = review_summary.listed + review_summary.unlisted;
     linkage.review_summary = review_summary;
@@ -513,6 +526,7 @@ pub(crate) fn assemble(victims: &[&StoredPerson], clusters: &[u32], mode: LinkMo
         match_threshold: None,
         draws: Vec::new(),
         draw_persons: Vec::new(),
+        missed_links: None,
         warnings: Vec::new(),
         identity_keys: Vec::new(),
     }
@@ -541,16 +555,15 @@ fn identity_keys(records: &[link::LinkRecord]) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// The capture histories of a clustering (a person id per record) over `lists`, given each
+/// The capture history of each person of a clustering (a person id per record), given each
 /// record's list as a bit (`list_bits`).
-fn capture_table_of(list_bits: &[u32], clusters: &[u32], lists: &[String]) -> Result<mse::CaptureTable> {
+fn histories_of(list_bits: &[u32], clusters: &[u32]) -> Vec<u32> {
     let n = clusters.iter().max().map_or(0, |&m| m as usize + 1);
     let mut histories = vec![0u32; n];
     for (&bit, &c) in list_bits.iter().zip(clusters) {
         histories[c as usize] |= bit;
     }
-    mse::CaptureTable::from_person_histories(lists.to_vec(), histories.into_iter().filter(|&h| h != 0))
-        .map_err(|e| Error::Internal(format!("building capture histories: {e}")))
+    histories
 }
 
 /// Plain-words doubts about a linkage: the model's estimation did not converge, many pairs are
@@ -591,6 +604,19 @@ fn warnings(output: &link::LinkOutput, review: &ReviewSummary, persons: usize, d
         out.push(format!(
             "The persons counted range from {lo} to {hi} over linkages drawn from the borderline pairs' probabilities."
         ));
+    }
+    if let Some(missed) = &output.missed {
+        let links = output.diagnostics.linked_pairs.max(1) as f64;
+        let expected = missed.expected();
+        if expected / links > 0.01 {
+            out.push(format!(
+                "No blocking rule compared about {expected:.0} pairs of records that are probably one person ({:.1}% of the {} links made; a sample of {} records compared with every record of the same sex and citizenship identified in the same year found {} such pairs). Missed links make people seem to be on fewer lists, so the estimate is probably too high and its interval does not include this.",
+                100.0 * expected / links,
+                output.diagnostics.linked_pairs,
+                missed.sampled,
+                missed.pairs.len()
+            ));
+        }
     }
     out
 }
@@ -782,6 +808,7 @@ impl Linkage {
             ],
             interval: [e - widen(e - statistical[0], e - low), e + widen(statistical[1] - e, high - e)],
             statistical_interval: statistical,
+            missed_links: self.missed_links,
         })
     }
 

@@ -140,6 +140,29 @@ pub struct BlockingStats {
     pub records_in_skipped_blocks: u64,
 }
 
+impl RuleKeys {
+    /// Whether some rule produces the pair `a < b` (equal keys, outside a skipped block, and, for
+    /// a rule on incomplete records, one of the two incomplete).
+    pub(crate) fn is_candidate(&self, a: usize, b: usize) -> bool {
+        let n = self.n_rules;
+        (0..n).any(|e| {
+            let (x, y) = (self.flat[a * n + e], self.flat[b * n + e]);
+            x != 0
+                && x == y
+                && !self.oversized[e].contains(&x)
+                && self.incomplete[e].as_deref().is_none_or(|inc| inc[a] || inc[b])
+        })
+    }
+}
+
+/// Every record's key under `keys` (as a blocking rule's), `None` where a part is missing.
+pub(crate) fn keys_of(prep: &Prepared, settings: &LinkSettings, keys: &[BlockKey]) -> Result<Vec<Option<u64>>> {
+    let rule = BlockingRule::new(keys.to_vec());
+    let resolved =
+        resolve(settings, 0, &rule).map_err(|e| Error::InvalidSettings { reason: format!("the probe's keys: {e}") })?;
+    Ok(rule_keys(prep, &resolved))
+}
+
 /// Computes the keys of every rule.
 pub(crate) fn compute_keys(prep: &Prepared, settings: &LinkSettings, rules: &[BlockingRule]) -> Result<RuleKeys> {
     let n_rules = rules.len();

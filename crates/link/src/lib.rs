@@ -56,6 +56,7 @@ mod error;
 pub mod evaluate;
 pub mod model;
 pub mod normalize;
+pub mod probe;
 mod score;
 pub mod settings;
 mod uncertainty;
@@ -172,6 +173,8 @@ pub struct LinkOutput {
     /// Person id of every record, numbered from 0 in order of each person's first record.
     pub clusters: Vec<u32>,
     pub review: Vec<ReviewItem>,
+    /// Links blocking kept the linker from seeing, estimated by the probe (when configured).
+    pub missed: Option<probe::MissedLinks>,
     pub model: FittedModel,
     pub diagnostics: Diagnostics,
     /// Cannot-link constraints that must-links overrode (see [`Constraints`]).
@@ -445,6 +448,14 @@ pub fn link_with_constraints(
             })
         });
     check_cancel(progress)?;
+    let missed = if settings.probe_sample > 0 && !settings.probe_keys.is_empty() {
+        progress.stage("probe");
+        let coarse = blocking::keys_of(&prep, settings, &settings.probe_keys)?;
+        Some(probe::probe(&prep, settings, &scorer, &keys, &coarse))
+    } else {
+        None
+    };
+    check_cancel(progress)?;
 
     progress.stage("cluster");
     let edges: Vec<cluster::Edge> = pairs
@@ -510,5 +521,6 @@ pub fn link_with_constraints(
         match_threshold: settings.match_threshold,
         review_upper_threshold: settings.review_upper_threshold,
         constraint_conflicts,
+        missed,
     })
 }

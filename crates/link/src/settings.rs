@@ -232,6 +232,13 @@ pub struct LinkSettings {
     /// pairs (co-nationals share family names and phonetic patterns; forms of exploitation follow
     /// sex), so a single u overstates the evidence of a similar name when citizenship agrees.
     pub u_conditioned_on: Vec<String>,
+    /// Records sampled at most by the probe for links blocking missed (0: no probe); see
+    /// [`crate::probe`].
+    pub probe_sample: usize,
+    /// The probe's budget of comparisons, which bounds the sample when groups are large.
+    pub probe_comparisons: u64,
+    /// The coarse key within which a sampled record is compared with every record.
+    pub probe_keys: Vec<BlockKey>,
 }
 
 impl LinkSettings {
@@ -292,6 +299,9 @@ impl LinkSettings {
             seed: 42,
             joint_frequency_groups: Vec::new(),
             u_conditioned_on: Vec::new(),
+            probe_sample: 0,
+            probe_comparisons: 10_000_000,
+            probe_keys: Vec::new(),
         }
     }
 

@@ -219,3 +219,63 @@ fn cancellation_stops_the_run() {
     let stages = progress.0.lock().map(|s| s.clone()).unwrap_or_default();
     assert_eq!(stages, vec!["normalise"]);
 }
+
+/// 300 persons with two records each (two sources); the family name of every other person's
+/// second record is misspelt, so a blocking rule on exact names pairs only half of the persons'
+/// records. The probe, comparing within records of one birth date, finds the other half.
+fn misspelt_pairs() -> (Vec<LinkRecord>, LinkSettings) {
+    let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "za", "be", "do", "fu"];
+    let name = |mut i: usize, len: usize| {
+        let mut out = String::new();
+        for _ in 0..len {
+            out.push_str(syllables[i % syllables.len()]);
+            i /= syllables.len();
+        }
+        out
+    };
+    let mut records = Vec::new();
+    for p in 0..300 {
+        let given = name(p * 7 + 3, 3);
+        let family = name(p * 13 + 5, 3);
+        let dob = format!("{}-{:02}-{:02}", 1950 + p % 50, 1 + p % 12, 1 + (p / 12) % 28);
+        records.push(LinkRecord::new("police", &[given.as_str(), family.as_str(), dob.as_str()]));
+        let spelt = if p % 2 == 0 { format!("{family}x") } else { family.clone() };
+        records.push(LinkRecord::new("ngo", &[given.as_str(), spelt.as_str(), dob.as_str()]));
+    }
+    let fields = vec![
+        FieldSpec::new("given_name", FieldKind::GivenName),
+        FieldSpec::new("family_name", FieldKind::FamilyName),
+        FieldSpec::new("date_of_birth", FieldKind::Date),
+    ];
+    let rules = vec![BlockingRule::on(&["given_name", "family_name"])];
+    let training = vec![BlockingRule::on(&["given_name", "family_name"]), BlockingRule::on(&["date_of_birth"])];
+    let mut settings = LinkSettings::new(fields, rules, training);
+    settings.match_threshold = 0.5;
+    settings.review_threshold = 0.1;
+    settings.review_upper_threshold = 0.9;
+    settings.probe_keys = vec![link::BlockKey::Exact("date_of_birth".to_owned())];
+    (records, settings)
+}
+
+#[test]
+fn the_probe_counts_the_links_blocking_missed() {
+    let (records, mut settings) = misspelt_pairs();
+    // Every record sampled: the probe sees every pair of one birth date that no rule produced.
+    settings.probe_sample = records.len();
+    let output = run(&records, &settings);
+    let missed = output.missed.as_ref().expect("probe ran");
+    assert!((missed.inclusion - 1.0).abs() < 1e-12, "{}", missed.inclusion);
+    let same_person = |a: u32, b: u32| a / 2 == b / 2;
+    let found_true = missed.pairs.iter().filter(|p| same_person(p.0, p.1)).count();
+    assert_eq!(found_true, 150, "the 150 misspelt persons' pairs, and no pair a rule produced");
+    assert!((missed.expected() - 150.0).abs() < 15.0, "expected {}", missed.expected());
+    // A quarter of the records sampled: about the same number, scaled by the inclusion.
+    settings.probe_sample = records.len() / 4;
+    let sampled = run(&records, &settings);
+    let missed = sampled.missed.as_ref().expect("probe ran");
+    assert_eq!(missed.sampled, 150);
+    assert!((90.0..=210.0).contains(&missed.expected()), "expected {}", missed.expected());
+    // Without a probe, nothing is claimed.
+    settings.probe_sample = 0;
+    assert!(run(&records, &settings).missed.is_none());
+}
