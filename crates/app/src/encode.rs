@@ -11,8 +11,8 @@ pub const DEMO_SCHEMA_FILE: &str = "encoding/schema.json";
 
 /// The demo's linkage schema (clkhash v3): given and family names as bigrams, the birth date
 /// (ISO, or a bare year) as positional characters, one 1,024-bit CLK per record. An agency's
-/// input CSV has these three columns, its values trimmed and in lower case
-/// ([`crate::encoded::prepare`]); the hub prepares the named sources the same way.
+/// input CSV has these three columns; every value is prepared ([`crate::encoded::prepare`]) as
+/// the hub prepares the named sources'.
 pub const DEMO_SCHEMA: &str = r#"{
   "version": 3,
   "clkConfig": {"l": 1024, "kdf": {"type": "HKDF"}},
@@ -58,7 +58,8 @@ pub fn encode_file(schema: &Path, secret_file: &Path, file: &Path) -> Result<(St
             path: file.to_owned(),
             reason: format!("row {}: {}", i + 2, csv_kind(&e)),
         })?;
-        rows.push(record.iter().map(str::to_owned).collect::<Vec<String>>());
+        // Prepared as the hub prepares the named sources' values, so that both encode one text.
+        rows.push(record.iter().map(crate::encoded::prepare).collect::<Vec<String>>());
     }
     let clks = clk::encode(&schema_value, secret, &rows)
         .map_err(|e| Error::Settings { path: file.to_owned(), reason: e.to_string() })?;

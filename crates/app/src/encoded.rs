@@ -85,9 +85,14 @@ fn feature_value(feature: &str, identity: Option<&Identity>, record: &StoredPers
     prepare(&value)
 }
 
-/// How a value is prepared before encoding, at the hub and at the agency: trimmed, lower case.
+/// How a value is prepared before encoding, at the hub and at the agency alike (`palermo encode`
+/// applies it to every cell): lower case, runs of white space made one space, and spaces, commas,
+/// dots and semicolons trimmed from both ends. Encodings of the same name typed differently
+/// then agree.
 pub fn prepare(value: &str) -> String {
-    value.trim().to_lowercase()
+    let lower = value.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    words.join(" ").trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ';')).to_owned()
 }
 
 /// Links every source in encoded space. `encodings` are the stored encodings (record id →

@@ -205,3 +205,28 @@ async fn encodings_bom_and_formats() {
     let counts = store.value_counts(RecordKind::Persons, "exploitation").await.expect("counts");
     assert_eq!(counts.get("forced_labour;sexual"), Some(&1));
 }
+
+/// `palermo encode` prepares values as the hub prepares its own: the same name typed with stray
+/// spaces, capitals and a trailing comma gives the same encoding.
+#[test]
+fn encodings_do_not_depend_on_case_or_stray_spaces() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = dir.path().join("schema.json");
+    std::fs::write(&schema, app::encode::DEMO_SCHEMA).expect("schema");
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "a shared secret of the agencies").expect("secret");
+    let clean = dir.path().join("clean.csv");
+    std::fs::write(&clean, "given_name,family_name,date_of_birth\nana,popescu,1990-01-02\nion,ionescu,1985\n")
+        .expect("csv");
+    let messy = dir.path().join("messy.csv");
+    std::fs::write(
+        &messy,
+        "given_name,family_name,date_of_birth\n\" Ana \",\"POPESCU ,\",1990-01-02\n\"Ion\",\"  Ionescu\",\" 1985 \"\n",
+    )
+    .expect("csv");
+    let (clean, n) = app::encode::encode_file(&schema, &secret, &clean).expect("encode");
+    let (messy, _) = app::encode::encode_file(&schema, &secret, &messy).expect("encode");
+    assert_eq!(n, 2);
+    assert_eq!(clean, messy);
+    assert_eq!(app::encoded::prepare("  Maria   del  Carmen ;"), "maria del carmen");
+}

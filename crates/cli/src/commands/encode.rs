@@ -13,10 +13,14 @@ pub struct EncodeArgs {
     /// The linkage schema (clkhash's v3 JSON format).
     #[arg(long)]
     pub schema: PathBuf,
-    /// A file holding the secret shared by the linking agencies (never by the hub).
+    /// A file holding the secret shared by the agencies that encode and by whoever runs the hub's
+    /// linkage (it encodes the named sources with it); keep it from anyone else who receives
+    /// encodings.
     #[arg(long)]
     pub secret_file: PathBuf,
-    /// The CSV of identifying fields, with a header matching the schema's features.
+    /// The CSV of identifying fields, with a header matching the schema's features. Values are
+    /// prepared as the hub prepares its own: lower case, white space runs made one space, spaces,
+    /// commas, dots and semicolons trimmed from the ends.
     pub file: PathBuf,
     /// Where to write the encodings (`{"clks": [...]}`).
     #[arg(short, long)]
