@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate crates/monitor/src/data/countries.csv.
+"""Regenerate crates/model/src/data/countries.csv, Palermo's one country table.
 
 Input: the gazetteer shipped with the seed data set,
 shared/data/seed-measures/reference_countries.json (ISO 3166-1 names from pycountry 26.2.16,
@@ -9,8 +9,8 @@ hand after the UN terminology database conventions (UNTERM short names) and the 
 2008 report of the Secretary-General on trafficking in women and girls.
 
 Run from the repository root:
-    python3 crates/monitor/tools/gen_countries.py ../shared/data/seed-measures/reference_countries.json \
-        > crates/monitor/src/data/countries.csv
+    python3 crates/model/tools/gen_countries.py ../shared/data/seed-measures/reference_countries.json \
+        > crates/model/src/data/countries.csv
 """
 import csv, json, sys
 
