@@ -90,7 +90,8 @@ pub struct FormerName {
 pub struct Country {
     /// ISO 3166-1 alpha-3 code.
     pub iso3: Iso3,
-    /// UNSD M49 numeric code (three digits), absent for the two entries M49 does not list.
+    /// UNSD M49 numeric code (three digits; for a country, its ISO 3166-1 numeric code), absent
+    /// for the fictional States.
     pub m49: Option<String>,
     /// M49 region ("Europe").
     pub region: String,
@@ -110,6 +111,25 @@ pub struct Country {
     pub former: Option<FormerName>,
     /// Other names, used only to recognise input.
     pub aliases: Vec<String>,
+    /// ISO 3166-1 alpha-2 code, absent for the fictional States.
+    pub alpha2: Option<String>,
+    /// ISO 3166-1 short name in French (Debian iso-codes), used only to recognise input.
+    pub name_fr: Option<String>,
+    /// ISO 3166-1 short name in Spanish (Debian iso-codes), used only to recognise input.
+    pub name_es: Option<String>,
+}
+
+impl Country {
+    /// Every name the country is recognised by: the UN name, its long form, its former name,
+    /// the aliases (ISO short, official and common names) and the French and Spanish names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name.as_str())
+            .chain(self.long_name.as_deref())
+            .chain(self.former.as_ref().map(|f| f.name.as_str()))
+            .chain(self.aliases.iter().map(String::as_str))
+            .chain(self.name_fr.as_deref())
+            .chain(self.name_es.as_deref())
+    }
 }
 
 /// Why the built-in table could not be read (a build defect, caught by the unit tests).
@@ -132,6 +152,9 @@ pub enum TableError {
 pub struct Countries {
     list: Vec<Country>,
     by_iso3: BTreeMap<Iso3, usize>,
+    by_alpha2: BTreeMap<String, Iso3>,
+    by_numeric: BTreeMap<String, Iso3>,
+    /// Every recognised name, [`normalise`]d.
     by_name: BTreeMap<String, Iso3>,
 }
 
@@ -146,30 +169,39 @@ impl Countries {
         self.by_iso3.get(&iso3).map(|&idx| &self.list[idx])
     }
 
-    /// Recognises a code ("CZE", "cze") or any known name ("the Czech Republic", "Czechia").
+    /// Recognises what agencies write for a country: the alpha-3 code ("ROU", "rou"), the
+    /// alpha-2 code ("RO"), the numeric code ("642"), or any name the table knows, in English,
+    /// French or Spanish ("Romania", "Roumanie", "Rumanía", "the Czech Republic"). Names are
+    /// compared [`normalise`]d: case, accents, punctuation and articles do not matter.
     pub fn lookup(&self, text: &str) -> Option<Iso3> {
-        let trimmed = text.trim();
-        if let Some(iso3) = Iso3::from_letters(trimmed)
+        let text = text.trim();
+        if let Some(iso3) = Iso3::from_letters(text)
             && self.by_iso3.contains_key(&iso3)
         {
             return Some(iso3);
         }
-        let key = fold(trimmed);
-        if let Some(&iso3) = self.by_name.get(&key) {
+        if text.len() == 2
+            && let Some(&iso3) = self.by_alpha2.get(&text.to_ascii_uppercase())
+        {
             return Some(iso3);
         }
-        key.strip_prefix("the ").and_then(|rest| self.by_name.get(rest).copied())
+        if (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+            return self.by_numeric.get(&format!("{text:0>3}")).copied();
+        }
+        self.by_name.get(&normalise(text)).copied()
     }
 
     /// The countries of an M49 region, sub-region or intermediate region, named as in M49
     /// ("Europe", "Western Asia", "South America"; case is ignored). Empty when the name is
     /// not an M49 grouping.
     pub fn in_region(&self, region: &str) -> Vec<Iso3> {
-        let wanted = fold(region.trim());
+        let wanted = normalise(region);
         self.list
             .iter()
             .filter(|c| {
-                [&c.region, &c.sub_region, &c.intermediate_region].iter().any(|r| !r.is_empty() && fold(r) == wanted)
+                [&c.region, &c.sub_region, &c.intermediate_region]
+                    .iter()
+                    .any(|r| !r.is_empty() && normalise(r) == wanted)
             })
             .map(|c| c.iso3)
             .collect()
@@ -196,6 +228,7 @@ impl Countries {
             column("former_until")?,
             column("aliases")?,
         ];
+        let [alpha2_col, name_fr_col, name_es_col] = [column("alpha2")?, column("name_fr")?, column("name_es")?];
         let mut list = Vec::new();
         for (idx, record) in reader.records().enumerate() {
             let row = idx + 1;
@@ -231,38 +264,68 @@ impl Countries {
                 long_name: non_empty(field(long_col)),
                 former,
                 aliases: field(aliases_col).split('|').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                alpha2: non_empty(field(alpha2_col)),
+                name_fr: non_empty(field(name_fr_col)),
+                name_es: non_empty(field(name_es_col)),
             });
         }
         let mut by_iso3 = BTreeMap::new();
+        let mut by_alpha2 = BTreeMap::new();
+        let mut by_numeric = BTreeMap::new();
         let mut by_name = BTreeMap::new();
         for (idx, country) in list.iter().enumerate() {
             by_iso3.insert(country.iso3, idx);
-            let mut names = vec![country.name.clone()];
-            names.extend(country.long_name.clone());
-            names.extend(country.former.as_ref().map(|f| f.name.clone()));
-            names.extend(country.aliases.iter().cloned());
-            for name in names {
-                by_name.entry(fold(&name)).or_insert(country.iso3);
+            by_alpha2.extend(country.alpha2.clone().map(|code| (code, country.iso3)));
+            by_numeric.extend(country.m49.clone().map(|code| (code, country.iso3)));
+            for key in match_keys(country) {
+                by_name.entry(key).or_insert(country.iso3);
             }
         }
-        Ok(Countries { list, by_iso3, by_name })
+        Ok(Countries { list, by_iso3, by_alpha2, by_numeric, by_name })
     }
 }
 
-/// Folds case and the Latin diacritics found in country names.
-fn fold(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' | 'Á' | 'Å' => 'a',
-            'é' | 'è' | 'ê' | 'ë' | 'É' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            '’' => '\'',
-            other => other.to_ascii_lowercase(),
-        })
-        .collect()
+/// Words dropped when names are compared: English, French and Spanish articles ("the
+/// Philippines", "la Roumanie", "los Países Bajos"). A name that begins with one ("El
+/// Salvador") loses it on both sides of the comparison, so nothing is lost.
+const ARTICLES: &[&str] = &["the", "la", "le", "les", "l", "el", "los", "las"];
+
+/// The form in which country names are compared: transliterated to ASCII (`deunicode`: "Côte
+/// d’Ivoire" → "Cote d'Ivoire", "Åland" → "Aland"), lower case, every run of punctuation and
+/// space one space, articles dropped. "Côte d’Ivoire", "COTE D IVOIRE" and "Cote-d'Ivoire" are
+/// all "cote d ivoire".
+pub fn normalise(text: &str) -> String {
+    let mut ascii = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            ascii.push(c.to_ascii_lowercase());
+        } else {
+            // A character with no transliteration separates words, like punctuation.
+            ascii.extend(deunicode::deunicode_char(c).unwrap_or(" ").chars().map(|c| c.to_ascii_lowercase()));
+        }
+    }
+    let words: Vec<&str> = ascii
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty() && !ARTICLES.contains(word))
+        .collect();
+    words.join(" ")
+}
+
+/// The normalised names a country is recognised by. ISO writes some names inverted ("Korea,
+/// Republic of", "Corée, République de", "Åland, Îles"): those are also recognised in the
+/// order people write them ("République de Corée", "Îles Åland").
+fn match_keys(country: &Country) -> Vec<String> {
+    let mut keys = Vec::new();
+    for name in country.names() {
+        keys.push(normalise(name));
+        if let Some((head, tail)) = name.split_once(", ")
+            && !tail.contains(", ")
+        {
+            keys.push(normalise(&format!("{tail} {head}")));
+        }
+    }
+    keys.retain(|key| !key.is_empty());
+    keys
 }
 
 /// The built-in country table (parsed once).
@@ -301,6 +364,68 @@ mod tests {
         assert!(Iso3::parse("QQQ").is_none());
         assert!(Iso3::parse("NL").is_none());
         assert!(Iso3::parse("N1D").is_none());
+    }
+
+    #[test]
+    fn what_agencies_write_is_recognised() {
+        for (written, iso3) in [
+            ("Roumanie", "ROU"),
+            ("Rumania", "ROU"),
+            ("Rumanía", "ROU"),
+            ("romania", "ROU"),
+            ("RO", "ROU"),
+            ("ro", "ROU"),
+            ("642", "ROU"),
+            ("4", "AFG"),
+            ("004", "AFG"),
+            ("Viet Nam", "VNM"),
+            ("Vietnam", "VNM"),
+            ("Viêt Nam", "VNM"),
+            ("Côte d'Ivoire", "CIV"),
+            ("Côte d’Ivoire", "CIV"),
+            ("Cote d Ivoire", "CIV"),
+            ("COTE-D'IVOIRE", "CIV"),
+            ("Costa de Marfil", "CIV"),
+            ("Royaume-Uni", "GBR"),
+            ("Reino Unido", "GBR"),
+            ("United Kingdom", "GBR"),
+            ("the United Kingdom of Great Britain and Northern Ireland", "GBR"),
+            ("UK", "GBR"),
+            ("GB", "GBR"),
+            ("Allemagne", "DEU"),
+            ("Alemania", "DEU"),
+            ("Pays-Bas", "NLD"),
+            ("Países Bajos", "NLD"),
+            ("los Países Bajos", "NLD"),
+            ("Fédération de Russie", "RUS"),
+            ("Russie, Fédération de", "RUS"),
+            ("République de Corée", "KOR"),
+            ("Korea, Republic of", "KOR"),
+            ("Îles Åland", "ALA"),
+            ("Swaziland", "SWZ"),
+            ("El Salvador", "SLV"),
+        ] {
+            assert_eq!(code(written).as_deref(), Some(iso3), "{written}");
+        }
+        for refused in ["ZZ", "999", "7", "Q", "", "Atlantis", "Romnia"] {
+            assert_eq!(code(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn no_name_designates_two_countries() {
+        let mut seen: BTreeMap<String, Iso3> = BTreeMap::new();
+        for country in countries().all() {
+            for key in match_keys(country) {
+                let first = *seen.entry(key.clone()).or_insert(country.iso3);
+                assert_eq!(first, country.iso3, "`{key}` names both {first} and {}", country.iso3);
+            }
+        }
+        // Codes are looked up before names, so a name that reads as a code would be shadowed
+        // ("UK" is not an alpha-2 code: ISO reserves it for the United Kingdom).
+        for key in seen.keys().filter(|key| key.len() <= 3) {
+            assert_eq!(countries().lookup(key).map(|c| c.to_string()), seen.get(key).map(|c| c.to_string()), "{key}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::country::Iso3;
+use crate::country::{Iso3, countries};
 use crate::field::{Field, FieldKind};
 use crate::vocab::{self, NOT_RECORDED, UNKNOWN};
 
@@ -112,7 +112,9 @@ pub enum Problem {
     Missing,
     #[error("not a code of the `{vocabulary}` vocabulary (allowed: {allowed})")]
     UnknownCode { vocabulary: &'static str, allowed: String },
-    #[error("not an ISO 3166-1 alpha-3 country code")]
+    #[error(
+        "not a country code or name (an ISO 3166-1 alpha-3, alpha-2 or numeric code, or a name in English, French or Spanish)"
+    )]
     UnknownCountry,
     #[error("not a whole number")]
     NotANumber,
@@ -175,7 +177,11 @@ pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Val
             codes.dedup();
             Ok(if codes.is_empty() { Value::Unknown } else { Value::Codes(codes) })
         }
-        FieldKind::Country => Iso3::parse(text).map(Value::Country).ok_or(Problem::UnknownCountry),
+        // A code first (the common case, and the only way to write a user-assigned code the
+        // table does not list), then whatever else the country table recognises.
+        FieldKind::Country => {
+            Iso3::parse(text).or_else(|| countries().lookup(text)).map(Value::Country).ok_or(Problem::UnknownCountry)
+        }
         FieldKind::Integer { min, max } => {
             let n: i64 = parse_integer(text)?;
             if n < min || n > max {
@@ -337,7 +343,9 @@ mod tests {
         assert_eq!(check("year", "2031"), Err(Problem::YearOutOfRange { max: 2026 }));
         assert_eq!(check("year", ""), Err(Problem::Missing));
         assert_eq!(check("citizenship", "rou"), Ok("ROU".into()));
-        assert_eq!(check("citizenship", "Romania"), Err(Problem::UnknownCountry));
+        assert_eq!(check("citizenship", "Romania"), Ok("ROU".into()));
+        assert_eq!(check("citizenship", "Rumanía"), Ok("ROU".into()));
+        assert_eq!(check("citizenship", "Atlantis"), Err(Problem::UnknownCountry));
         assert_eq!(check("date_of_birth", "1990"), Ok("1990".into()));
         assert_eq!(check("date_of_birth", "03/1990"), Ok("1990-03".into()));
         assert_eq!(check("date_of_birth", "05/03/1990"), Ok("1990-03-05".into()));
