@@ -156,6 +156,8 @@ pub struct Countries {
     by_numeric: BTreeMap<String, Iso3>,
     /// Every recognised name, [`normalise`]d.
     by_name: BTreeMap<String, Iso3>,
+    /// For suggestions: each real country's normalised names and lower-case codes.
+    suggestion_keys: Vec<(Iso3, Vec<String>)>,
 }
 
 impl Countries {
@@ -189,6 +191,40 @@ impl Countries {
             return self.by_numeric.get(&format!("{text:0>3}")).copied();
         }
         self.by_name.get(&normalise(text)).copied()
+    }
+
+    /// The countries whose codes or names are closest to `text` (which [`Countries::lookup`]
+    /// did not recognise), best first, at most `n`; empty when none is close.
+    ///
+    /// Closeness is the normalised Damerau–Levenshtein similarity (1 − edits ÷ length of the
+    /// longer string, `strsim`) between the [`normalise`]d text and each of a country's
+    /// normalised names and lower-case codes, the best of them counting; a text of four letters
+    /// or more with which a name begins ("Russia" for "Russian Federation") counts as close as
+    /// one typo in ten letters. A country is suggested from similarity 0.6 (one typo in a code
+    /// of three letters, two in a name of five) and only within 0.15 of the best, so that a
+    /// clear answer is not drowned by weak ones; ties go to the code sharing the longer
+    /// beginning with the text ("ROM": ROU before COM).
+    pub fn closest(&self, text: &str, n: usize) -> Vec<Iso3> {
+        const MIN_SIMILARITY: f64 = 0.6;
+        const MARGIN: f64 = 0.15;
+        let query = normalise(text);
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let mut scored: Vec<(f64, usize, Iso3)> = self
+            .suggestion_keys
+            .iter()
+            .filter_map(|(iso3, keys)| {
+                keys.iter()
+                    .map(|key| (similarity(&query, key), common_prefix(&query, key)))
+                    .max_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)))
+                    .map(|(score, prefix)| (score, prefix, *iso3))
+            })
+            .filter(|(score, _, _)| *score >= MIN_SIMILARITY)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let best = scored.first().map_or(0.0, |s| s.0);
+        scored.into_iter().take_while(|s| s.0 >= best - MARGIN).take(n).map(|s| s.2).collect()
     }
 
     /// The countries of an M49 region, sub-region or intermediate region, named as in M49
@@ -273,15 +309,23 @@ impl Countries {
         let mut by_alpha2 = BTreeMap::new();
         let mut by_numeric = BTreeMap::new();
         let mut by_name = BTreeMap::new();
+        let mut suggestion_keys = Vec::new();
         for (idx, country) in list.iter().enumerate() {
             by_iso3.insert(country.iso3, idx);
             by_alpha2.extend(country.alpha2.clone().map(|code| (code, country.iso3)));
             by_numeric.extend(country.m49.clone().map(|code| (code, country.iso3)));
-            for key in match_keys(country) {
-                by_name.entry(key).or_insert(country.iso3);
+            let keys = match_keys(country);
+            for key in &keys {
+                by_name.entry(key.clone()).or_insert(country.iso3);
+            }
+            // The fictional States are not suggested: an agency's typo is a real country's.
+            if !country.iso3.is_user_assigned() {
+                let codes = std::iter::once(country.iso3.as_str().to_ascii_lowercase())
+                    .chain(country.alpha2.as_ref().map(|code| code.to_ascii_lowercase()));
+                suggestion_keys.push((country.iso3, codes.chain(keys).collect()));
             }
         }
-        Ok(Countries { list, by_iso3, by_alpha2, by_numeric, by_name })
+        Ok(Countries { list, by_iso3, by_alpha2, by_numeric, by_name, suggestion_keys })
     }
 }
 
@@ -326,6 +370,17 @@ fn match_keys(country: &Country) -> Vec<String> {
     }
     keys.retain(|key| !key.is_empty());
     keys
+}
+
+/// How close two normalised strings are, from 0 (nothing in common) to 1 (equal).
+fn similarity(query: &str, key: &str) -> f64 {
+    let edits = strsim::normalized_damerau_levenshtein(query, key);
+    if query.len() >= 4 && key.starts_with(query) { edits.max(0.9) } else { edits }
+}
+
+/// How many leading characters two strings share.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 /// The built-in country table (parsed once).
@@ -409,6 +464,26 @@ mod tests {
         }
         for refused in ["ZZ", "999", "7", "Q", "", "Atlantis", "Romnia"] {
             assert_eq!(code(refused), None, "{refused}");
+        }
+    }
+
+    fn closest(text: &str) -> Vec<String> {
+        countries().closest(text, 3).iter().map(Iso3::to_string).collect()
+    }
+
+    #[test]
+    fn the_closest_codes_are_suggested() {
+        assert_eq!(closest("Romnia"), ["ROU"]);
+        assert_eq!(closest("Roumanei"), ["ROU"]);
+        assert_eq!(closest("Germny"), ["DEU"]);
+        assert_eq!(closest("Phillipines"), ["PHL"]);
+        assert_eq!(closest("Untied States"), ["USA"]);
+        assert_eq!(closest("Russia"), ["RUS"]);
+        assert_eq!(closest("Nigerria"), ["NGA"]);
+        assert_eq!(closest("ROM").first().map(String::as_str), Some("ROU"));
+        assert!(closest("ROM").len() <= 3);
+        for nothing_close in ["", "?", "7", "Q", "XYZ", "Ivory Coast", "Demolnd"] {
+            assert_eq!(closest(nothing_close), Vec::<String>::new(), "{nothing_close}");
         }
     }
 

@@ -42,7 +42,7 @@ pub const EXPECTED_ERRORS: &[(u64, Option<&str>, &str)] = &[
     (8, Some("Case"), "duplicate source id"),
     (9, None, "ragged"),
     (10, Some("First name"), "too long"),
-    (11, Some("Nationality"), "not a country code or name"),
+    (11, Some("Nationality"), "not a country code or name; did you mean NGA (Nigeria)?"),
 ];
 
 /// Names that appear in the broken file: they must never reach a message or a log line.
