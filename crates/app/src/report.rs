@@ -521,7 +521,7 @@ fn percent_text(p: f64) -> String {
 /// the compiled text in the style of the Secretary-General's reports. Public facts about
 /// States, not about persons: no disclosure control is needed.
 fn monitoring_section(compiled: &::monitor::CompiledReport) -> Section {
-    use ::monitor::{Iso3, Mention, Status, countries};
+    use ::monitor::{Iso3, Mention, Status, UnStyle, countries};
     let year = Some(compiled.year);
     let name = |iso3: Iso3| countries().get(iso3).map_or(iso3.to_string(), |c| c.display_name(year, Mention::Bare));
     let round_title = compiled.json["round"]["title"].as_str().unwrap_or("").to_owned();

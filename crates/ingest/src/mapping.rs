@@ -254,7 +254,7 @@ country_of_exploitation = "XDL"
         let cases = [
             (GOOD.replace("\"Gender\" = \"sex\"", "\"Gender\" = \"gender\""), "`gender`, which is not a field"),
             (GOOD.replace("W = \"female\"", "W = \"woman\""), "[values.sex] maps `W` to `woman`"),
-            (GOOD.replace("\"XDL\"", "\"Demoland\""), "country_of_exploitation = Demoland"),
+            (GOOD.replace("\"XDL\"", "\"Atlantis\""), "country_of_exploitation = Atlantis"),
             (GOOD.replace("\"Year\" = \"year\"", ""), "required field `year`"),
             (GOOD.replace("delimiter = \";\"", "delimiter = \";;\""), "one character"),
         ];
@@ -275,5 +275,22 @@ country_of_exploitation = "XDL"
                 assert!(!err.contains(part), "{err:?} quotes {part:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_mapping_recoding_wins_over_the_country_table() -> Result<()> {
+        // "Congo" is the Republic of the Congo to the table; this agency means the Democratic
+        // Republic, and says so in its mapping. The reader recodes a cell before validating it.
+        let text = GOOD.replace("[constants]", "[values.citizenship]\nCongo = \"COD\"\n[constants]");
+        let m = Mapping::parse("m.toml", &text)?;
+        let citizenship = RecordKind::Persons
+            .field("citizenship")
+            .ok_or(Error::Io { path: "".into(), source: std::io::ErrorKind::NotFound.into() })?;
+        let ctx = m.cell_context(citizenship, chrono::NaiveDate::MAX);
+        let read = |cell: &str| model::value::parse_cell(citizenship, &m.recode(citizenship, cell), &ctx);
+        assert_eq!(read(" congo ").map(|v| v.to_text()), Ok("COD".into()));
+        assert_eq!(read("République du Congo").map(|v| v.to_text()), Ok("COG".into()));
+        assert_eq!(read("Roumanie").map(|v| v.to_text()), Ok("ROU".into()));
+        Ok(())
     }
 }

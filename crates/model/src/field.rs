@@ -10,7 +10,8 @@ pub enum FieldKind {
     Code(&'static Vocabulary),
     /// Several codes of a vocabulary, separated in a cell by the mapping's separator.
     MultiCode(&'static Vocabulary),
-    /// An ISO 3166-1 alpha-3 country code.
+    /// A country, stored as its ISO 3166-1 alpha-3 code; read from any code or name that
+    /// [`crate::country::Countries::lookup`] recognises.
     Country,
     /// A whole number within bounds (inclusive).
     Integer { min: i64, max: i64 },

@@ -6,7 +6,7 @@
 //!   Case Data Standard 2.0 and the CTDC codebook;
 //! - [`value`]: cell parsing and validation;
 //! - [`record`]: a validated row;
-//! - [`country`]: ISO 3166-1 alpha-3 codes.
+//! - [`country`]: ISO 3166-1 alpha-3 codes and the one country table of the project.
 //!
 //! "Unknown" and "not recorded" are values of their own ([`Value::Unknown`],
 //! [`Value::NotRecorded`]), never nulls.

@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::country::Iso3;
+use crate::country::{Iso3, countries};
 use crate::field::{Field, FieldKind};
 use crate::vocab::{self, NOT_RECORDED, UNKNOWN};
 
@@ -112,8 +112,10 @@ pub enum Problem {
     Missing,
     #[error("not a code of the `{vocabulary}` vocabulary (allowed: {allowed})")]
     UnknownCode { vocabulary: &'static str, allowed: String },
-    #[error("not an ISO 3166-1 alpha-3 country code")]
-    UnknownCountry,
+    /// With the closest countries of the table, best first (at most three; none when nothing
+    /// is close).
+    #[error("{}", unknown_country(candidates))]
+    UnknownCountry { candidates: Vec<Iso3> },
     #[error("not a whole number")]
     NotANumber,
     #[error("impossible value: must be between {min} and {max}")]
@@ -175,7 +177,12 @@ pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Val
             codes.dedup();
             Ok(if codes.is_empty() { Value::Unknown } else { Value::Codes(codes) })
         }
-        FieldKind::Country => Iso3::parse(text).map(Value::Country).ok_or(Problem::UnknownCountry),
+        // A code first (the common case, and the only way to write a user-assigned code the
+        // table does not list), then whatever else the country table recognises.
+        FieldKind::Country => Iso3::parse(text)
+            .or_else(|| countries().lookup(text))
+            .map(Value::Country)
+            .ok_or_else(|| Problem::UnknownCountry { candidates: countries().closest(text, 3) }),
         FieldKind::Integer { min, max } => {
             let n: i64 = parse_integer(text)?;
             if n < min || n > max {
@@ -223,6 +230,25 @@ fn parse_date(text: &str, format: &str) -> Option<NaiveDate> {
         }
     }
     NaiveDate::parse_from_str(text, format).ok()
+}
+
+/// "not a country code or name; did you mean ROU (Romania)?", or what a country cell may hold
+/// when nothing is close. Names the candidates only, never the cell.
+fn unknown_country(candidates: &[Iso3]) -> String {
+    let named: Vec<String> = candidates
+        .iter()
+        .map(|iso3| match countries().get(*iso3) {
+            Some(country) => format!("{iso3} ({})", country.name),
+            None => iso3.to_string(),
+        })
+        .collect();
+    match named.split_last() {
+        None => "not a country code or name (an ISO 3166-1 alpha-3, alpha-2 or numeric code, or a name in English, \
+                 French or Spanish)"
+            .to_owned(),
+        Some((last, [])) => format!("not a country code or name; did you mean {last}?"),
+        Some((last, rest)) => format!("not a country code or name; did you mean {} or {last}?", rest.join(", ")),
+    }
 }
 
 fn required_or(field: &Field, value: Value) -> Result<Value, Problem> {
@@ -337,7 +363,15 @@ mod tests {
         assert_eq!(check("year", "2031"), Err(Problem::YearOutOfRange { max: 2026 }));
         assert_eq!(check("year", ""), Err(Problem::Missing));
         assert_eq!(check("citizenship", "rou"), Ok("ROU".into()));
-        assert_eq!(check("citizenship", "Romania"), Err(Problem::UnknownCountry));
+        assert_eq!(check("citizenship", "Romania"), Ok("ROU".into()));
+        assert_eq!(check("citizenship", "Rumanía"), Ok("ROU".into()));
+        assert_eq!(check("citizenship", "Atlantis"), Err(Problem::UnknownCountry { candidates: Vec::new() }));
+        let romnia = check("citizenship", "Romnia").map_err(|problem| problem.to_string());
+        assert_eq!(romnia, Err("not a country code or name; did you mean ROU (Romania)?".into()));
+        let rom = check("citizenship", "ROM").map_err(|problem| problem.to_string());
+        assert!(rom.as_ref().is_err_and(|e| e.starts_with("not a country code or name; did you mean ROU (Romania), ")));
+        let nothing = check("citizenship", "Atlantis").map_err(|problem| problem.to_string());
+        assert!(nothing.is_err_and(|e| e.contains("alpha-2") && !e.contains("Atlantis")));
         assert_eq!(check("date_of_birth", "1990"), Ok("1990".into()));
         assert_eq!(check("date_of_birth", "03/1990"), Ok("1990-03".into()));
         assert_eq!(check("date_of_birth", "05/03/1990"), Ok("1990-03-05".into()));

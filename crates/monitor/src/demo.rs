@@ -1,6 +1,7 @@
 //! A small fictional monitoring dataset for `palermo demo`: Demoland and its made-up
-//! neighbours (codes `XAA`–`XZZ`, see `data/fictional.csv`) answer two reporting rounds, so the
-//! demo's report shows a compiled section, scores, gaps and what changed between rounds.
+//! neighbours (codes `XAA`–`XZZ`, see `model`'s `data/fictional.csv`) answer two reporting
+//! rounds, so the demo's report shows a compiled section, scores, gaps and what changed between
+//! rounds.
 //!
 //! The files are those `palermo monitor import` reads: a seed folder (`vocabulary.csv`,
 //! `states.csv`, `measures.csv` and `round.toml`) for the first round, and one questionnaire
@@ -8,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::country::{Iso3, Mention, countries};
+use crate::country::{Iso3, Mention, UnStyle, countries};
 use crate::vocab::{Status, Theme};
 
 /// Folder of the first round (a seed-measures folder), relative to the demo folder.

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::country::{Iso3, Mention, countries};
+use crate::country::{Iso3, Mention, UnStyle, countries};
 use crate::dataset::{Dataset, Evidence, Fact};
 use crate::error::{Error, Result};
 use crate::vocab::{Instrument, Status, Theme, Vocabulary};

@@ -81,7 +81,7 @@ pub mod style;
 pub mod submission;
 pub mod vocab;
 
-pub use country::{Countries, Country, Iso3, Mention, countries};
+pub use country::{Countries, Country, Iso3, Mention, UnStyle, countries};
 pub use dataset::{
     Dataset, EntityActivity, Evidence, Fact, ListOrder, Reply, Round, SeedFiles, SeedRound, StateRecord,
     SubmissionRecord, TreatyAction, TreatyStatus,

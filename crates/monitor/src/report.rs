@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::country::{Iso3, Mention, countries};
+use crate::country::{Iso3, Mention, UnStyle, countries};
 use crate::dataset::{Dataset, ListOrder, Round, TreatyStatus};
 use crate::error::{Error, Result};
 use crate::gaps::{GapAnalysis, gaps_from_scores};

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::country::{Countries, Iso3, Mention, countries};
+use crate::country::{Countries, Iso3, Mention, UnStyle, countries};
 
 const UNITS: [&str; 20] = [
     "zero",

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::country::{Iso3, Mention, countries};
+use crate::country::{Iso3, Mention, UnStyle, countries};
 use crate::dataset::{Dataset, Evidence, Fact, Reply, Round, StateRecord, SubmissionRecord, TreatyAction};
 use crate::vocab::{Instrument, Status, Theme, Vocabulary};
 

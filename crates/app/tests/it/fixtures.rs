@@ -42,7 +42,7 @@ pub const EXPECTED_ERRORS: &[(u64, Option<&str>, &str)] = &[
     (8, Some("Case"), "duplicate source id"),
     (9, None, "ragged"),
     (10, Some("First name"), "too long"),
-    (11, Some("Nationality"), "not an ISO 3166-1 alpha-3"),
+    (11, Some("Nationality"), "not a country code or name; did you mean NGA (Nigeria)?"),
 ];
 
 /// Names that appear in the broken file: they must never reach a message or a log line.
@@ -61,7 +61,7 @@ pub fn broken_csv() -> String {
         "A1;15/06/2022;F;30;NGA;SEX;Adebayo;Popescu;1990",
         "A8;15/06/2022;F;30;NGA",
         &format!("A9;15/06/2022;F;30;NGA;SEX;{long_name};Popescu;1990"),
-        "A10;15/06/2022;F;30;Nigeria;SEX;Adebayo;Popescu;1990",
+        "A10;15/06/2022;F;30;Nigerria;SEX;Adebayo;Popescu;1990",
         "A11;01/01/2023;;;;;;;",
     ]
     .join("\n")

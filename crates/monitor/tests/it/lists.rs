@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use monitor::{Iso3, Mention, ReportOptions, compile_report, countries};
+use monitor::{Iso3, Mention, ReportOptions, UnStyle, compile_report, countries};
 
 use crate::fixture::fixture;
 

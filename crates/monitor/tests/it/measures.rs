@@ -1,7 +1,7 @@
 //! The JSON report lists, for every measure code of the fixture, exactly the States (and
 //! count, paragraph, section and split by status) that the 2008 report lists.
 
-use monitor::{ListOrder, ReportOptions, compile_report};
+use monitor::{ListOrder, ReportOptions, UnStyle, compile_report};
 
 use crate::fixture::fixture;
 
