@@ -8,7 +8,9 @@
 //!   transaction, with prepared single-row statements;
 //! - PostgreSQL is loaded with `COPY … FROM STDIN` (text format) on a typed connection of the
 //!   store's small `PgPool`, inside one transaction: rows are written into one buffer per table
-//!   and sent a few megabytes at a time.
+//!   and sent a few megabytes at a time, by a task of the import's own, so that the server
+//!   stores one batch while the next is read and written (the server's work, not Palermo's, is
+//!   what limits an import into PostgreSQL).
 //!
 //! The setup of an import (the write lock, the check for the same file, ids, the submission row,
 //! replacing earlier submissions) is the same SQL on both, written once over [`Conn`].
@@ -16,6 +18,8 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use model::{FieldKind, Record, RecordKind};
 use sqlx::postgres::{PgArguments, PgConnection};
@@ -181,14 +185,36 @@ enum Conn {
     Postgres(Box<Copying>),
 }
 
-/// An import into PostgreSQL: its transaction, and the rows not sent yet, in `COPY`'s text format,
-/// one buffer per table.
+/// An import into PostgreSQL: the batch being written, and its transaction, either at hand or
+/// lent to the task that sends full batches.
 struct Copying {
-    tx: Transaction<'static, Postgres>,
+    batch: CopyBatch,
+    link: Link,
+}
+
+/// Rows in `COPY`'s text format, one buffer per table.
+#[derive(Default)]
+struct CopyBatch {
     records: Vec<u8>,
     identities: Vec<u8>,
     encodings: Vec<u8>,
     quarantine: Vec<u8>,
+}
+
+type PgTransaction = Transaction<'static, Postgres>;
+
+/// Where an import's PostgreSQL transaction is.
+enum Link {
+    Idle(PgTransaction),
+    /// Lent to the sending task, which gives it back when the channel closes.
+    Sending {
+        to_send: tokio::sync::mpsc::Sender<CopyBatch>,
+        task: tokio::task::JoinHandle<Result<PgTransaction>>,
+        /// Set when the import is dropped: the task sends nothing more.
+        abandoned: Arc<AtomicBool>,
+    },
+    /// After a failure, or once given back for good.
+    Gone,
 }
 
 /// A parameter of the setup's statements, bound the same way on both backends.
@@ -282,13 +308,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await
                     .map_err(db("locking for an import"))?;
-                Conn::Postgres(Box::new(Copying {
-                    tx,
-                    records: Vec::new(),
-                    identities: Vec::new(),
-                    encodings: Vec::new(),
-                    quarantine: Vec::new(),
-                }))
+                Conn::Postgres(Box::new(Copying { batch: CopyBatch::default(), link: Link::Idle(tx) }))
             }
         };
         let (source_param, kind_param) = (Param::Text(source), Param::Text(kind.as_str()));
@@ -394,7 +414,7 @@ impl Conn {
                 Ok(changed as u64)
             }
             Conn::Postgres(copying) => {
-                let done = pg_query(sql, params).execute(&mut *copying.tx).await.map_err(db(action))?;
+                let done = pg_query(sql, params).execute(&mut **copying.tx().await?).await.map_err(db(action))?;
                 Ok(done.rows_affected())
             }
         }
@@ -418,7 +438,8 @@ impl Conn {
                 }
             }
             Conn::Postgres(copying) => {
-                let row = pg_query(sql, params).fetch_optional(&mut *copying.tx).await.map_err(db(action))?;
+                let tx = copying.tx().await?;
+                let row = pg_query(sql, params).fetch_optional(&mut **tx).await.map_err(db(action))?;
                 let Some(row) = row else { return Ok(None) };
                 for (i, value) in values.iter_mut().enumerate() {
                     *value = row.try_get(i).map_err(db(action))?;
@@ -439,7 +460,17 @@ impl Conn {
         let action = "rolling back an import";
         match self {
             Conn::Sqlite(conn) => conn.execute_batch("ROLLBACK").map_err(sqlite(action)),
-            Conn::Postgres(copying) => copying.tx.rollback().await.map_err(db(action)),
+            Conn::Postgres(mut copying) => {
+                copying.abandon();
+                // A sending task that failed has dropped the transaction, which rolled it back.
+                if copying.tx().await.is_err() {
+                    return Ok(());
+                }
+                match std::mem::replace(&mut copying.link, Link::Gone) {
+                    Link::Idle(tx) => tx.rollback().await.map_err(db(action)),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 }
@@ -461,11 +492,11 @@ impl Import {
                 ids.collect::<Result<HashSet<String>, _>>().map_err(sqlite(action))
             }
             Conn::Postgres(copying) => {
-                // Rows still in the buffers belong to this import, which is not active: they
-                // need not be sent first.
+                // Rows not sent yet belong to this import, which is not active: they need not be
+                // sent first.
                 let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                     .bind(&self.at.source)
-                    .fetch_all(&mut *copying.tx)
+                    .fetch_all(&mut **copying.tx().await?)
                     .await
                     .map_err(db(action))?;
                 Ok(ids.into_iter().collect())
@@ -478,10 +509,8 @@ impl Import {
         match &mut self.conn {
             Conn::Sqlite(conn) => self.at.bulk_insert(conn, rows)?,
             Conn::Postgres(copying) => {
-                self.at.copy_rows(copying, rows);
-                if copying.buffered() >= COPY_BUFFER_BYTES {
-                    copying.send(self.at.kind).await?;
-                }
+                self.at.copy_rows(&mut copying.batch, rows);
+                copying.send_when_full(self.at.kind).await?;
             }
         }
         self.at.next_record_id += rows.len() as i64;
@@ -502,7 +531,7 @@ impl Import {
                 }
             }
             Conn::Postgres(copying) => {
-                let out = &mut copying.quarantine;
+                let out = &mut copying.batch.quarantine;
                 for (i, row) in rows.iter().enumerate() {
                     let (id, submission, row_number, errors, raw) = at.quarantine_values(i, row);
                     copy_int(out, Some(id));
@@ -512,9 +541,7 @@ impl Import {
                     copy_text(out, raw);
                     end_copy_line(out);
                 }
-                if copying.buffered() >= COPY_BUFFER_BYTES {
-                    copying.send(self.at.kind).await?;
-                }
+                copying.send_when_full(self.at.kind).await?;
             }
         }
         self.at.next_quarantine_id += rows.len() as i64;
@@ -535,7 +562,10 @@ impl Import {
         let action = "committing an import";
         match self.conn {
             Conn::Sqlite(conn) => conn.execute_batch("COMMIT").map_err(sqlite(action))?,
-            Conn::Postgres(copying) => copying.tx.commit().await.map_err(db(action))?,
+            Conn::Postgres(mut copying) => match std::mem::replace(&mut copying.link, Link::Gone) {
+                Link::Idle(tx) => tx.commit().await.map_err(db(action))?,
+                _ => return Err(crate::Error::ImportBroken),
+            },
         }
         Ok(totals)
     }
@@ -584,10 +614,9 @@ impl Cursor {
         Ok(())
     }
 
-    /// Writes records, their identities and encodings into the COPY buffers of an import into
-    /// PostgreSQL.
-    fn copy_rows(&self, copying: &mut Copying, rows: &[StoreRow]) {
-        let out = &mut copying.records;
+    /// Writes records, their identities and encodings into a batch for PostgreSQL.
+    fn copy_rows(&self, batch: &mut CopyBatch, rows: &[StoreRow]) {
+        let out = &mut batch.records;
         for (i, row) in rows.iter().enumerate() {
             copy_int(out, Some(self.next_record_id + i as i64));
             copy_int(out, Some(self.totals.submission_id));
@@ -598,7 +627,7 @@ impl Cursor {
             }
             end_copy_line(out);
         }
-        let out = &mut copying.identities;
+        let out = &mut batch.identities;
         for (id, cells) in with_identity(rows, self.next_record_id) {
             copy_int(out, Some(id));
             for cell in cells {
@@ -606,7 +635,7 @@ impl Cursor {
             }
             end_copy_line(out);
         }
-        let out = &mut copying.encodings;
+        let out = &mut batch.encodings;
         for (id, encoding) in with_encoding(rows, self.next_record_id) {
             copy_int(out, Some(id));
             copy_text(out, encoding);
@@ -616,40 +645,108 @@ impl Cursor {
 }
 
 impl Copying {
-    /// Bytes waiting in the buffers.
-    fn buffered(&self) -> usize {
-        self.records.len() + self.identities.len() + self.encodings.len() + self.quarantine.len()
+    /// Hands the batch to the sending task once it holds a few megabytes.
+    async fn send_when_full(&mut self, kind: RecordKind) -> Result<()> {
+        if self.batch.len() >= COPY_BUFFER_BYTES { self.send(kind).await } else { Ok(()) }
     }
 
-    /// Sends the buffers, one `COPY` per table that has rows, records before the identities and
-    /// encodings that reference them.
+    /// Hands the batch, if it has rows, to the sending task, starting the task the first time.
+    /// Waits while the task still has an earlier batch queued, so that at most three batches are
+    /// in memory.
     async fn send(&mut self, kind: RecordKind) -> Result<()> {
-        let (columns, _) = analytical_columns(kind);
-        let conn: &mut PgConnection = &mut self.tx;
-        copy_in(conn, table_of(kind), &columns, &mut self.records, "storing records").await?;
-        copy_in(conn, "person_identities", IDENTITY_COLUMNS, &mut self.identities, "storing identities").await?;
-        copy_in(conn, "record_encodings", ENCODING_COLUMNS, &mut self.encodings, "storing encodings").await?;
-        copy_in(conn, "quarantine", QUARANTINE_COLUMNS, &mut self.quarantine, "quarantining rows").await
+        if self.batch.len() == 0 {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.link = match std::mem::replace(&mut self.link, Link::Gone) {
+            Link::Idle(tx) => {
+                let (to_send, batches) = tokio::sync::mpsc::channel(1);
+                let abandoned = Arc::new(AtomicBool::new(false));
+                let task = tokio::spawn(send_batches(tx, kind, batches, Arc::clone(&abandoned)));
+                Link::Sending { to_send, task, abandoned }
+            }
+            link => link,
+        };
+        let sent = match &self.link {
+            Link::Sending { to_send, .. } => to_send.send(batch).await.is_ok(),
+            _ => false,
+        };
+        if !sent {
+            // The task stopped on an error, which says why.
+            self.tx().await?;
+            return Err(crate::Error::ImportBroken);
+        }
+        Ok(())
+    }
+
+    /// The transaction, taken back from the sending task once it has sent every batch handed to
+    /// it; the task's error if one failed.
+    async fn tx(&mut self) -> Result<&mut PgTransaction> {
+        self.link = match std::mem::replace(&mut self.link, Link::Gone) {
+            Link::Sending { to_send, task, .. } => {
+                drop(to_send);
+                Link::Idle(task.await.map_err(crate::Error::ImportTask)??)
+            }
+            link => link,
+        };
+        match &mut self.link {
+            Link::Idle(tx) => Ok(tx),
+            _ => Err(crate::Error::ImportBroken),
+        }
+    }
+
+    /// Tells the sending task to send nothing more.
+    fn abandon(&self) {
+        if let Link::Sending { abandoned, .. } = &self.link {
+            abandoned.store(true, Ordering::Relaxed);
+        }
     }
 }
 
-/// Sends one table's buffered rows with `COPY … FROM STDIN` and empties the buffer. On an error
-/// the copy is abandoned (sqlx sends `CopyFail` when it is dropped) and the import's transaction
-/// is rolled back when the import is dropped.
-async fn copy_in(
-    conn: &mut PgConnection,
-    table: &str,
-    columns: &str,
-    data: &mut Vec<u8>,
-    action: &'static str,
-) -> Result<()> {
+impl Drop for Copying {
+    /// A dropped import sends nothing more; its transaction rolls back when the task drops it.
+    fn drop(&mut self) {
+        self.abandon();
+    }
+}
+
+impl CopyBatch {
+    fn len(&self) -> usize {
+        self.records.len() + self.identities.len() + self.encodings.len() + self.quarantine.len()
+    }
+}
+
+/// The sending task: each batch as one `COPY` per table that has rows, records before the
+/// identities and encodings that reference them; the transaction back when the channel closes.
+async fn send_batches(
+    mut tx: PgTransaction,
+    kind: RecordKind,
+    mut batches: tokio::sync::mpsc::Receiver<CopyBatch>,
+    abandoned: Arc<AtomicBool>,
+) -> Result<PgTransaction> {
+    let (columns, _) = analytical_columns(kind);
+    while let Some(batch) = batches.recv().await {
+        if abandoned.load(Ordering::Relaxed) {
+            break;
+        }
+        let conn: &mut PgConnection = &mut tx;
+        copy_in(conn, table_of(kind), &columns, &batch.records, "storing records").await?;
+        copy_in(conn, "person_identities", IDENTITY_COLUMNS, &batch.identities, "storing identities").await?;
+        copy_in(conn, "record_encodings", ENCODING_COLUMNS, &batch.encodings, "storing encodings").await?;
+        copy_in(conn, "quarantine", QUARANTINE_COLUMNS, &batch.quarantine, "quarantining rows").await?;
+    }
+    Ok(tx)
+}
+
+/// Sends one table's rows with `COPY … FROM STDIN`. On an error the copy is abandoned (sqlx
+/// sends `CopyFail` when it is dropped) and the transaction rolls back when it is dropped.
+async fn copy_in(conn: &mut PgConnection, table: &str, columns: &str, data: &[u8], action: &'static str) -> Result<()> {
     if data.is_empty() {
         return Ok(());
     }
     let mut copy = conn.copy_in_raw(&format!("COPY {table} ({columns}) FROM STDIN")).await.map_err(db(action))?;
-    copy.send(data.as_slice()).await.map_err(db(action))?;
+    copy.send(data).await.map_err(db(action))?;
     copy.finish().await.map_err(db(action))?;
-    data.clear();
     Ok(())
 }
 

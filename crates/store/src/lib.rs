@@ -61,6 +61,10 @@ pub enum Error {
     UnknownReviewItem(i64),
     #[error("who reads identifying data or decides on a review item must be named (an empty name was given)")]
     UnnamedActor,
+    #[error("the task sending an import to PostgreSQL stopped: {0}")]
+    ImportTask(#[source] tokio::task::JoinError),
+    #[error("the import cannot go on after an earlier error (nothing of it is stored)")]
+    ImportBroken,
     #[error("serialising {what}: {source}")]
     Json {
         what: &'static str,
