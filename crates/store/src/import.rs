@@ -379,6 +379,17 @@ fn bind_cell(stmt: &mut rusqlite::Statement<'_>, index: usize, cell: &Cell) -> R
     }
 }
 
+/// Binds `cells` to the parameters from `first` on, except those equal to the cell of `previous`
+/// (the values the statement was last executed with) in the same position.
+fn bind_changed(stmt: &mut rusqlite::Statement<'_>, first: usize, cells: &[Cell], previous: &[Cell]) -> Result<()> {
+    for (index, cell) in cells.iter().enumerate() {
+        if previous.get(index) != Some(cell) {
+            bind_cell(stmt, first + index, cell)?;
+        }
+    }
+    Ok(())
+}
+
 /// A prepared SQLite statement with the setup's parameters bound.
 fn sqlite_statement<'c>(
     conn: &'c rusqlite::Connection,
@@ -583,28 +594,31 @@ impl Cursor {
     }
 
     /// The SQLite bulk load: one prepared single-row statement per table, executed per record.
+    /// A statement keeps its bound values from one execution to the next, so a value equal to
+    /// the previous row's in the same column (the submission, a code, `not_recorded`: most of a
+    /// typical row) is not bound again: binding copied every text into SQLite's memory.
     fn bulk_insert(&self, conn: &rusqlite::Connection, rows: &[StoreRow]) -> Result<()> {
         let (columns, width) = analytical_columns(self.kind);
         let sql = insert_row_sql(table_of(self.kind), &columns, width);
         let mut records = conn.prepare(&sql).map_err(sqlite("storing records"))?;
+        bind(&mut records, 2, self.totals.submission_id)?;
+        bind(&mut records, 3, self.source.as_str())?;
+        let mut previous: &[Cell] = &[];
         for (i, row) in rows.iter().enumerate() {
             bind(&mut records, 1, self.next_record_id + i as i64)?;
-            bind(&mut records, 2, self.totals.submission_id)?;
-            bind(&mut records, 3, self.source.as_str())?;
             bind(&mut records, 4, row.row as i64)?;
-            for (index, cell) in row.analytical.iter().enumerate() {
-                bind_cell(&mut records, 5 + index, cell)?;
-            }
+            bind_changed(&mut records, 5, &row.analytical, previous)?;
             records.raw_execute().map_err(sqlite("storing records"))?;
+            previous = &row.analytical;
         }
         let sql = insert_row_sql("person_identities", IDENTITY_COLUMNS, 6);
         let mut identities = conn.prepare(&sql).map_err(sqlite("storing identities"))?;
+        let mut previous: &[Cell] = &[];
         for (id, cells) in with_identity(rows, self.next_record_id) {
             bind(&mut identities, 1, id)?;
-            for (index, cell) in cells.iter().enumerate() {
-                bind_cell(&mut identities, 2 + index, cell)?;
-            }
+            bind_changed(&mut identities, 2, cells, previous)?;
             identities.raw_execute().map_err(sqlite("storing identities"))?;
+            previous = cells;
         }
         let sql = insert_row_sql("record_encodings", ENCODING_COLUMNS, 2);
         let mut encodings = conn.prepare(&sql).map_err(sqlite("storing encodings"))?;
