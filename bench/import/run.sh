@@ -5,10 +5,12 @@
 #      with no constraints, no index and no validation, in a fresh file;
 #   3. the ratio of 1 to 2;
 #   4. `palermo import` into PostgreSQL, when PALERMO_BENCH_PG names a server database to connect
-#      to (e.g. postgres://postgres@127.0.0.1:5432/test): the import goes into a fresh database
+#      to (e.g. postgres://postgres@127.0.0.1:5432/test): each import goes into a fresh database
 #      created for the run and dropped after it, so nobody else's data is touched.
-# The machine's load (uptime) is printed before and after: numbers from a busy machine are low.
-# Usage: [PALERMO_BENCH_PG=URL] bench/import/run.sh [ROWS]
+# Each is timed RUNS times (default 3), interleaved, and the best time counts: on a machine shared
+# with other jobs the best run is the one least slowed by them. Every time is printed, and the
+# machine's load (uptime) before and after.
+# Usage: [PALERMO_BENCH_PG=URL] [RUNS=3] bench/import/run.sh [ROWS]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/../.."
@@ -34,47 +36,72 @@ seconds() {
     start=$(date +%s.%N)
     "$@" > "$work/out.txt"
     end=$(date +%s.%N)
-    python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$end"
+    python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$end"
 }
 rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):,.0f}')" "$rows" "$1"; }
 
-echo "rows: $rows ($((size / 1000000)) MB), load before: $(uptime | sed 's/.*load average: //')"
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+have_sqlite3=$(command -v sqlite3 > /dev/null && echo yes || echo no)
 
-"$bin" init "$work/obs" --country XDL > /dev/null
-palermo_secs=$(seconds "$bin" --dir "$work/obs" import --source bench --kind ngo --mapping "$here/mapping.toml" "$work/records.csv")
-head -3 "$work/out.txt"
-echo "palermo into SQLite:    $(printf '%6.2f' "$palermo_secs") s  $(rate "$palermo_secs") rows/s"
-
-if command -v sqlite3 > /dev/null; then
-    # The same semicolon-separated file, header skipped, into a table of nine untyped columns.
-    sqlite_import() {
-        sqlite3 "$work/reference.db" <<SQL
+# The same semicolon-separated file, header skipped, into a table of nine untyped columns.
+sqlite_import() {
+    rm -f "$work/reference.db"
+    sqlite3 "$work/reference.db" <<SQL
 CREATE TABLE records (case_id, identified, gender, age, nationality, forms, first_name, last_name, born);
 .mode csv
 .separator ";"
 .import --skip 1 $work/records.csv records
 SQL
-    }
-    reference_secs=$(seconds sqlite_import)
-    stored=$(sqlite3 "$work/reference.db" "SELECT count(*) FROM records")
-    [[ "$stored" == "$rows" ]] || { echo "sqlite3 .import stored $stored rows, not $rows" >&2; exit 1; }
-    echo "sqlite3 .import:        $(printf '%6.2f' "$reference_secs") s  $(rate "$reference_secs") rows/s"
-    python3 -c "import sys; print(f'palermo / sqlite3:      {float(sys.argv[2]) / float(sys.argv[1]):.2f}')" \
-        "$palermo_secs" "$reference_secs"
-else
-    echo "sqlite3 .import:        not measured (no sqlite3 on PATH; install the sqlite3 shell)"
-fi
+}
 
-if [[ -n "$pg_admin" ]]; then
+palermo_sqlite() {
+    rm -rf "$work/obs"
+    "$bin" init "$work/obs" --country XDL > /dev/null
+    seconds "$bin" --dir "$work/obs" import --source bench --kind ngo --mapping "$here/mapping.toml" "$work/records.csv"
+}
+
+palermo_postgres() {
+    psql -q -X "$pg_admin" -c "DROP DATABASE IF EXISTS $pg_name WITH (FORCE)" > /dev/null 2>&1
     psql -q -X "$pg_admin" -c "CREATE DATABASE $pg_name" > /dev/null
-    pg_url="${pg_admin%/*}/$pg_name"
+    rm -rf "$work/obs-pg"
     "$bin" init "$work/obs-pg" --country XDL > /dev/null
-    pg_secs=$(seconds "$bin" --dir "$work/obs-pg" --database "$pg_url" import --source bench --kind ngo \
-        --mapping "$here/mapping.toml" "$work/records.csv")
+    seconds "$bin" --dir "$work/obs-pg" --database "$pg_url" import --source bench --kind ngo \
+        --mapping "$here/mapping.toml" "$work/records.csv"
+    local stored
     stored=$(psql -X -t -A "$pg_url" -c "SELECT count(*) FROM person_records")
     [[ "$stored" == "$rows" ]] || { echo "PostgreSQL holds $stored records, not $rows" >&2; exit 1; }
-    echo "palermo into PostgreSQL: $(printf '%5.2f' "$pg_secs") s  $(rate "$pg_secs") rows/s"
+}
+
+echo "rows: $rows ($((size / 1000000)) MB), best of ${RUNS:-3} runs each, load before: $(uptime | sed 's/.*load average: //')"
+pg_url="${pg_admin%/*}/$pg_name"
+palermo_times=() reference_times=() pg_times=()
+for _ in $(seq "${RUNS:-3}"); do
+    palermo_times+=("$(palermo_sqlite)")
+    if [[ "$have_sqlite3" == yes ]]; then
+        reference_times+=("$(seconds sqlite_import)")
+        stored=$(sqlite3 "$work/reference.db" "SELECT count(*) FROM records")
+        [[ "$stored" == "$rows" ]] || { echo "sqlite3 .import stored $stored rows, not $rows" >&2; exit 1; }
+    fi
+    if [[ -n "$pg_admin" ]]; then
+        pg_times+=("$(palermo_postgres)")
+    fi
+done
+stored=$(sqlite3 "$work/obs/palermo.db" "SELECT rows_stored FROM submissions" 2> /dev/null || echo "?")
+echo "palermo stored $stored rows per import into SQLite"
+line() { printf '%-26s %6.2f s  %9s rows/s   (runs: %s)\n' "$1" "$2" "$(rate "$2")" "$3"; }
+palermo_secs=$(best "${palermo_times[@]}")
+line "palermo into SQLite:" "$palermo_secs" "${palermo_times[*]}"
+if [[ "$have_sqlite3" == yes ]]; then
+    reference_secs=$(best "${reference_times[@]}")
+    line "sqlite3 .import:" "$reference_secs" "${reference_times[*]}"
+    python3 -c "import sys; print(f'palermo / sqlite3:          {float(sys.argv[2]) / float(sys.argv[1]):.2f}')" \
+        "$palermo_secs" "$reference_secs"
 else
-    echo "palermo into PostgreSQL: not measured (set PALERMO_BENCH_PG, e.g. postgres://postgres@127.0.0.1:5432/test)"
+    echo "sqlite3 .import:           not measured: no sqlite3 on PATH (install the sqlite3 shell, e.g. apt-get install sqlite3)"
+fi
+if [[ -n "$pg_admin" ]]; then
+    line "palermo into PostgreSQL:" "$(best "${pg_times[@]}")" "${pg_times[*]}"
+else
+    echo "palermo into PostgreSQL:   not measured (set PALERMO_BENCH_PG, e.g. postgres://postgres@127.0.0.1:5432/test)"
 fi
 echo "load after: $(uptime | sed 's/.*load average: //')"
