@@ -220,6 +220,13 @@ pub fn now_utc() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn an_in_memory_sqlite_database_is_refused() {
+        for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite://palermo.db?mode=memory"] {
+            assert!(matches!(super::Store::open(url).await, Err(super::Error::InMemorySqlite)), "{url}");
+        }
+    }
+
     #[test]
     fn placeholders_number_across_rows() {
         assert_eq!(super::placeholders(super::Backend::Postgres, 2, 3), "($1,$2,$3),($4,$5,$6)");
