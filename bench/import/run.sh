@@ -30,17 +30,18 @@ bin="${CARGO_TARGET_DIR:-$root/target}/release/palermo"
 python3 "$here/gen.py" "$rows" > "$work/records.csv"
 size=$(stat -c %s "$work/records.csv")
 
-# Seconds a command takes (wall clock), its output discarded.
+# Seconds a command takes, its output discarded: wall clock, then CPU (user + system, all threads),
+# as "wall/cpu".
 seconds() {
-    local start end
-    start=$(date +%s.%N)
-    "$@" > "$work/out.txt"
-    end=$(date +%s.%N)
-    python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$end"
+    local times
+    times=$( { TIMEFORMAT='%R %U %S'; time "$@" > "$work/out.txt"; } 2>&1 )
+    python3 -c "import sys; w, u, s = map(float, sys.argv[1:]); print(f'{w:.2f}/{u + s:.2f}')" $times
 }
 rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / float(sys.argv[2]):,.0f}')" "$rows" "$1"; }
 
 best() { printf '%s\n' "$@" | sort -g | head -1; }
+wall() { echo "${1%/*}"; }
+cpu() { echo "${1#*/}"; }
 have_sqlite3=$(command -v sqlite3 > /dev/null && echo yes || echo no)
 
 # The same semicolon-separated file, header skipped, into a table of nine untyped columns.
@@ -88,14 +89,17 @@ for _ in $(seq "${RUNS:-3}"); do
 done
 stored=$(sqlite3 "$work/obs/palermo.db" "SELECT rows_stored FROM submissions" 2> /dev/null || echo "?")
 echo "palermo stored $stored rows per import into SQLite"
-line() { printf '%-26s %6.2f s  %9s rows/s   (runs: %s)\n' "$1" "$2" "$(rate "$2")" "$3"; }
-palermo_secs=$(best "${palermo_times[@]}")
-line "palermo into SQLite:" "$palermo_secs" "${palermo_times[*]}"
+line() {
+    printf '%-26s %6.2f s  %9s rows/s  (CPU %.2f s; runs, wall/CPU s: %s)\n' "$1" "$(wall "$2")" "$(rate "$(wall "$2")")" \
+        "$(cpu "$2")" "$3"
+}
+palermo_best=$(best "${palermo_times[@]}")
+line "palermo into SQLite:" "$palermo_best" "${palermo_times[*]}"
 if [[ "$have_sqlite3" == yes ]]; then
-    reference_secs=$(best "${reference_times[@]}")
-    line "sqlite3 .import:" "$reference_secs" "${reference_times[*]}"
+    reference_best=$(best "${reference_times[@]}")
+    line "sqlite3 .import:" "$reference_best" "${reference_times[*]}"
     python3 -c "import sys; print(f'palermo / sqlite3:          {float(sys.argv[2]) / float(sys.argv[1]):.2f}')" \
-        "$palermo_secs" "$reference_secs"
+        "$(wall "$palermo_best")" "$(wall "$reference_best")"
 else
     echo "sqlite3 .import:           not measured: no sqlite3 on PATH (install the sqlite3 shell, e.g. apt-get install sqlite3)"
 fi
