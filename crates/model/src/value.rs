@@ -216,20 +216,42 @@ pub fn parse_cell(field: &Field, raw: &str, ctx: &CellContext<'_>) -> Result<Val
     }
 }
 
-/// A date in `format`; ISO 8601 (`%Y-%m-%d`, the default) without chrono's format interpreter,
-/// which was the costliest step of reading a date column.
+/// A date in `format`. A text of exactly the shape of a format made of `%d`, `%m`, `%Y` and
+/// literal characters (`%Y-%m-%d`, the default, `%d/%m/%Y`, `%m.%d.%Y`, …: two-digit day and month,
+/// four-digit year) is read without chrono's format interpreter, which was the costliest step of
+/// reading a date column; anything else is left to chrono, which reads such a text the same way.
 fn parse_date(text: &str, format: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    if format == "%Y-%m-%d" && b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        let number = |range: std::ops::Range<usize>| -> Option<u32> {
-            b[range].iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-        };
-        let date = (|| NaiveDate::from_ymd_opt(i32::try_from(number(0..4)?).ok()?, number(5..7)?, number(8..10)?))();
-        if date.is_some() {
-            return date;
+    parse_fixed_date(text.as_bytes(), format.as_bytes()).or_else(|| NaiveDate::parse_from_str(text, format).ok())
+}
+
+fn parse_fixed_date(text: &[u8], format: &[u8]) -> Option<NaiveDate> {
+    let (mut year, mut month, mut day) = (None, None, None);
+    let (mut t, mut f) = (0, 0);
+    while f < format.len() {
+        if format[f] == b'%' {
+            let (width, slot) = match format.get(f + 1)? {
+                b'Y' => (4, &mut year),
+                b'm' => (2, &mut month),
+                b'd' => (2, &mut day),
+                _ => return None,
+            };
+            let digits = text.get(t..t + width)?;
+            let n = digits.iter().try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))?;
+            if slot.replace(n).is_some() {
+                return None;
+            }
+            (t, f) = (t + width, f + 2);
+        } else {
+            if *text.get(t)? != format[f] {
+                return None;
+            }
+            (t, f) = (t + 1, f + 1);
         }
     }
-    NaiveDate::parse_from_str(text, format).ok()
+    if t != text.len() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(year?).ok()?, month?, day?)
 }
 
 /// "not a country code or name; did you mean ROU (Romania)?", or what a country cell may hold
@@ -324,6 +346,34 @@ mod tests {
     fn iso_dates_read_and_written_as_chrono_does() {
         for text in ["2020-03-04", "1999-12-31", "2020-02-30", "2020-13-01", "20x0-01-01", "2020-1-01", "0999-01-01"] {
             assert_eq!(parse_date(text, "%Y-%m-%d"), NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(), "{text}");
+        }
+        let formats = ["%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y%m%d", "%d %m %Y", "%Y-%m-%d", "%d/%m/%y", "%e/%m/%Y"];
+        let texts = [
+            "03/02/2021",
+            "3/02/2021",
+            "03/2/2021",
+            "31/02/2021",
+            "03/02/21",
+            "03/02/20211",
+            "03-02-2021",
+            "20210203",
+            "03.02.2021",
+            "03 02 2021",
+            "03  02 2021",
+            " 3/02/2021",
+            "2021-02-03",
+            "1990",
+            "02/13/2021",
+            "00/01/2021",
+        ];
+        for format in formats {
+            for text in texts {
+                let chrono = NaiveDate::parse_from_str(text, format).ok();
+                assert_eq!(parse_date(text, format), chrono, "{text} as {format}");
+                if let Some(date) = parse_fixed_date(text.as_bytes(), format.as_bytes()) {
+                    assert_eq!(Some(date), chrono, "{text} as {format}");
+                }
+            }
         }
         for date in [NaiveDate::from_ymd_opt(2020, 3, 4), NaiveDate::from_ymd_opt(999, 1, 1)].into_iter().flatten() {
             assert_eq!(Value::Date(date).to_text(), date.format("%Y-%m-%d").to_string());

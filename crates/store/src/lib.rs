@@ -10,9 +10,10 @@
 //!   they are read only through [`Store::read_identities`], which writes an audit entry first.
 //! - An import is one transaction ([`Import`]): a crash or kill mid-file leaves the database as
 //!   it was before that file.
-//! - An import into a SQLite file bulk-loads it on a connection of its own (rusqlite, prepared
-//!   single-row statements, the same SQL text): sqlx's `Any` arguments copy every value twice,
-//!   which held imports to a third of SQLite's own speed.
+//! - An import bypasses the `Any` driver, whose arguments copy every value twice: into a SQLite
+//!   file it bulk-loads on a connection of its own (rusqlite, prepared single-row statements, the
+//!   same SQL text); into PostgreSQL it streams the rows with `COPY … FROM STDIN` on a typed
+//!   connection. An in-memory SQLite database is refused: nothing in it would persist.
 
 mod encodings;
 mod import;
@@ -25,6 +26,7 @@ use std::str::FromStr;
 
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use import::{Begun, Import, ImportTotals, StoreRow};
 pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
@@ -49,6 +51,8 @@ pub enum Error {
     },
     #[error("unsupported database URL (expected sqlite://… or postgres://…)")]
     UnsupportedUrl,
+    #[error("an in-memory SQLite database keeps nothing once closed: give a database file (sqlite://path/palermo.db)")]
+    InMemorySqlite,
     #[error("the database was written by a newer Palermo (schema version {found}, this build knows {known})")]
     NewerSchema { found: i64, known: i64 },
     #[error("source `{name}` is registered as `{existing}`, not `{requested}`")]
@@ -57,6 +61,10 @@ pub enum Error {
     UnknownReviewItem(i64),
     #[error("who reads identifying data or decides on a review item must be named (an empty name was given)")]
     UnnamedActor,
+    #[error("the task sending an import to PostgreSQL stopped: {0}")]
+    ImportTask(#[source] tokio::task::JoinError),
+    #[error("the import cannot go on after an earlier error (nothing of it is stored)")]
+    ImportBroken,
     #[error("serialising {what}: {source}")]
     Json {
         what: &'static str,
@@ -83,8 +91,17 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// The database file, when the store is a SQLite file (imports bulk-load it directly).
-    sqlite_file: Option<PathBuf>,
+    bulk: Bulk,
+}
+
+/// Where an import writes, besides the `Any` pool.
+#[derive(Debug, Clone)]
+pub(crate) enum Bulk {
+    /// The SQLite database file, which an import opens a connection of its own to.
+    SqliteFile(PathBuf),
+    /// A small PostgreSQL pool, typed so that an import can `COPY`; it connects when an import
+    /// first needs it.
+    Postgres(PgPool),
 }
 
 impl Store {
@@ -98,6 +115,9 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                return Err(Error::InMemorySqlite);
+            }
             Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -126,16 +146,21 @@ impl Store {
             });
         }
         let pool = pool_options.connect_with(options).await.map_err(db("connecting"))?;
-        let sqlite_file = match backend {
-            Backend::Sqlite if !url.contains(":memory:") && !url.contains("mode=memory") => Some(
+        let bulk = match backend {
+            Backend::Sqlite => Bulk::SqliteFile(
                 sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(db("parsing the database URL"))?
                     .get_filename()
                     .to_owned(),
             ),
-            _ => None,
+            Backend::Postgres => {
+                let options = sqlx::ConnectOptions::disable_statement_logging(
+                    PgConnectOptions::from_str(url).map_err(db("parsing the database URL"))?,
+                );
+                Bulk::Postgres(PgPoolOptions::new().max_connections(2).connect_lazy_with(options))
+            }
         };
-        let store = Store { pool, backend, sqlite_file };
+        let store = Store { pool, backend, bulk };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -144,17 +169,20 @@ impl Store {
         self.backend
     }
 
-    pub(crate) fn sqlite_file(&self) -> Option<&Path> {
-        self.sqlite_file.as_deref()
+    pub(crate) fn bulk(&self) -> &Bulk {
+        &self.bulk
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// Closes the pool, waiting for connections to finish.
+    /// Closes the pools, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Bulk::Postgres(pool) = &self.bulk {
+            pool.close().await;
+        }
     }
 }
 
@@ -192,6 +220,13 @@ pub fn now_utc() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn an_in_memory_sqlite_database_is_refused() {
+        for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite://palermo.db?mode=memory"] {
+            assert!(matches!(super::Store::open(url).await, Err(super::Error::InMemorySqlite)), "{url}");
+        }
+    }
+
     #[test]
     fn placeholders_number_across_rows() {
         assert_eq!(super::placeholders(super::Backend::Postgres, 2, 3), "($1,$2,$3),($4,$5,$6)");

@@ -5,7 +5,7 @@
 
 use app::ImportOptions;
 use model::{NoProgress, RecordKind};
-use store::Store;
+use store::{Begun, Store};
 
 use crate::fixtures;
 
@@ -101,5 +101,129 @@ async fn sqlite_and_postgres_agree_on_every_count() {
     assert_eq!(sqlite.quarantined().await.expect("q").len(), postgres.quarantined().await.expect("q").len());
     assert_eq!(sqlite.persons().await.expect("p"), postgres.persons().await.expect("p"));
     postgres.close().await;
+    pg.drop_database().await;
+}
+
+/// One CSV cell, quoted (quotes doubled), so that any text survives the CSV reader.
+fn quoted(cell: &str) -> String {
+    format!("\"{}\"", cell.replace('"', "\"\""))
+}
+
+/// Text that `COPY`'s text format reads specially (tab, line ends, backslash, `\N`, `\.`) or that
+/// a careless escaper mangles (quotes, non-ASCII) goes through a PostgreSQL import exactly as
+/// through SQLite's bound parameters: records, identities and quarantined raw rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_keeps_every_character_on_postgres() {
+    let Some(pg) = PgDatabase::create("escape").await else { return };
+    // (source id, given name, family name): inner characters only, as cells are trimmed.
+    let good = [
+        ("A\\1", "Ana\tMaria", "\\N"),
+        ("A\t2", "Line\nbreak", "Carriage\rreturn"),
+        ("A\r\n3", "back\\slash\\", "\"quoted\" 'single'"),
+        ("Ñ4", "Ñuñoa", "北京 Zürich \u{1F600}"),
+        ("\\.", "\\.", "\\\\N"),
+    ];
+    let mut csv = String::from("Case;Identified;Gender;Age;Nationality;Forms;First name;Last name;Born\n");
+    for (case, given, family) in good {
+        csv.push_str(&format!("{};03/02/2021;F;30;ROU;SEX;{};{};1990\n", quoted(case), quoted(given), quoted(family)));
+    }
+    // Refused (unknown sex code): its raw cells go to the quarantine.
+    csv.push_str(&format!("B1;03/02/2021;X;30;ROU;SEX;{};{};1990\n", quoted("Tab\there \\N"), quoted("a\\b\nc")));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mapping_path, file) = fixtures::write(dir.path(), "escape.csv", csv.as_bytes());
+    let mapping = app::observatory::load_mapping(&mapping_path).expect("mapping");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+
+    let sqlite = Store::open_sqlite(&dir.path().join("t.db")).await.expect("sqlite");
+    let postgres = Store::open(&pg.url).await.expect("postgres");
+    for store in [&sqlite, &postgres] {
+        let source = app::Source { name: "police", kind: "police" };
+        let report = app::import_file(store, source, &file, &mapping, ImportOptions::default(), today, &NoProgress)
+            .await
+            .expect("import");
+        assert_eq!((report.rows_good, report.rows_bad), (5, 1));
+    }
+    for store in [&sqlite, &postgres] {
+        let identities = store.read_identities("tester", "escaping test").await.expect("identities");
+        let names: Vec<(&str, &str)> =
+            identities.iter().map(|i| (i.given_name.as_str(), i.family_name.as_str())).collect();
+        let expected: Vec<(&str, &str)> = good.iter().map(|(_, given, family)| (*given, *family)).collect();
+        assert_eq!(names, expected, "{:?}", store.backend());
+        let persons = store.persons().await.expect("persons");
+        let ids: Vec<&str> = persons.iter().map(|p| p.get("source_id")).collect();
+        let expected: Vec<&str> = good.iter().map(|(case, _, _)| *case).collect();
+        assert_eq!(ids, expected, "{:?}", store.backend());
+    }
+    assert_eq!(sqlite.persons().await.expect("persons"), postgres.persons().await.expect("persons"));
+    let raw = |store: &Store| {
+        let store = store.clone();
+        async move { store.read_quarantined_raw("tester", "escaping test").await.expect("raw") }
+    };
+    let (on_sqlite, on_postgres) = (raw(&sqlite).await, raw(&postgres).await);
+    assert_eq!(on_sqlite.len(), 1);
+    assert!(on_sqlite[0].raw_row.contains("\\\\N"), "{}", on_sqlite[0].raw_row);
+    assert_eq!(
+        on_sqlite.iter().map(|r| &r.raw_row).collect::<Vec<_>>(),
+        on_postgres.iter().map(|r| &r.raw_row).collect::<Vec<_>>()
+    );
+    postgres.close().await;
+    pg.drop_database().await;
+}
+
+/// An import into PostgreSQL dropped before its commit, after it has sent rows (more than one
+/// COPY buffer), leaves no submission, record, identity or quarantined row; the next import runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_dropped_before_commit_leaves_nothing_on_postgres() {
+    use sqlx::Connection;
+    let Some(pg) = PgDatabase::create("dropped").await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut csv = fixtures::many_rows(40_000);
+    csv.push_str("BAD;03/02/2021;X;30;ROU;SEX;Ana;Pop;1990\n");
+    let (mapping_path, file) = fixtures::write(dir.path(), "many.csv", csv.as_bytes());
+    let mapping = app::observatory::load_mapping(&mapping_path).expect("mapping");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+
+    let store = Store::open(&pg.url).await.expect("postgres");
+    store.ensure_source("police", "police").await.expect("source");
+    let hash = ingest::hash_file(&file).expect("hash");
+    let Begun::Started(mut import) =
+        store.begin_import("police", RecordKind::Persons, "many.csv", &hash, false).await.expect("begin")
+    else {
+        panic!("nothing is stored yet")
+    };
+    let mut reader = ingest::FileReader::open(&file, &mapping, today).expect("reader");
+    let (mut good, mut bad) = (Vec::new(), Vec::new());
+    while let Some(row) = reader.next_row() {
+        match row.expect("row") {
+            ingest::Row::Good { row, record } => good.push(store::StoreRow::new(row, record)),
+            ingest::Row::Bad { row, .. } => bad.push((row, "[]".to_owned(), "{}".to_owned())),
+        }
+    }
+    assert_eq!((good.len(), bad.len()), (40_000, 1));
+    for chunk in good.chunks(2000) {
+        import.insert(chunk).await.expect("insert");
+    }
+    import.quarantine(&bad).await.expect("quarantine");
+    drop(import);
+    store.close().await;
+
+    let mut conn = sqlx::PgConnection::connect(&pg.url).await.expect("connect");
+    for table in ["submissions", "person_records", "person_identities", "quarantine"] {
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(&mut conn)
+            .await
+            .expect("count");
+        assert_eq!(count, 0, "{table}");
+    }
+    conn.close().await.expect("close");
+
+    let store = Store::open(&pg.url).await.expect("postgres");
+    let source = app::Source { name: "police", kind: "police" };
+    let report = app::import_file(&store, source, &file, &mapping, ImportOptions::default(), today, &NoProgress)
+        .await
+        .expect("import");
+    assert!(matches!(report.outcome, app::Outcome::Imported(t) if t.submission_id == 1 && t.rows_stored == 40_000));
+    assert_eq!(store.persons().await.expect("persons").len(), 40_000);
+    store.close().await;
     pg.drop_database().await;
 }
