@@ -108,6 +108,11 @@ async fn run_and_print(globals: &Globals, args: RunArgs) -> anyhow::Result<app::
             summary.quarantined,
             summary.suppressed_cells
         ));
+        if summary.total == 0 {
+            text.push_str(
+                "no victim records yet: import an agency's list (`palermo mapping suggest FILE` drafts a mapping; then `palermo import --source NAME --kind KIND --mapping MAPPING.toml FILE`, or name the source in palermo.toml) and run again\n",
+            );
+        }
         if let (Some(estimate), Some([lo, hi])) = (summary.estimate, summary.interval) {
             text.push_str(&format!("estimated victims: {estimate:.0} (95% interval {lo:.0}–{hi:.0}"));
             text.push_str(if summary.linkage.as_ref().is_some_and(|l| l.uncertainty.is_some()) {

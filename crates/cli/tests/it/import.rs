@@ -276,4 +276,26 @@ fn one_source_is_deduplicated() {
     let estimate = palermo(dir.path(), &["--dir", "obs", "estimate"], &[]);
     assert!(!estimate.status.success());
     assert!(text(&estimate.stderr).contains("two or more sources"), "{}", text(&estimate.stderr));
+    // The report leaves out what has no data (no justice source, no flow between two known
+    // countries), and says so, instead of showing 0 / 0 / 0 and empty axes.
+    let run = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let html = std::fs::read_to_string(dir.path().join("obs/out/report.html")).expect("report");
+    assert!(!html.contains("The criminal-justice response"), "no justice section without a justice source");
+    assert!(html.contains("the criminal-justice section is left out"));
+    assert!(!html.contains("Citizenship → country of exploitation"), "no flows section without flows");
+}
+
+/// `init` then `run`: no page of empty axes, but what is missing and what to do next.
+#[test]
+fn an_empty_observatory_says_what_to_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let init = palermo(dir.path(), &["init", "obs", "--country", "XDL"], &[]);
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    let run = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert!(text(&run.stdout).contains("no victim records yet"), "{}", text(&run.stdout));
+    let html = std::fs::read_to_string(dir.path().join("obs/out/report.html")).expect("report");
+    assert!(html.contains("No victim records yet"));
+    assert!(!html.contains("Detected victims by year"), "no empty chart");
 }
