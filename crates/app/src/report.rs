@@ -48,8 +48,8 @@ pub async fn render(
                     format_count(round_estimate(e.estimate)),
                     format!(
                         "including those no agency saw (Multiple Systems Estimation; {which} {}–{}){}",
-                        format_count(round_estimate(interval[0])),
-                        format_count(round_estimate(interval[1])),
+                        format_count(round_estimate_to(interval[0], Rounding::Down)),
+                        format_count(round_estimate_to(interval[1], Rounding::Up)),
                         if linkage.warnings.is_empty() { "" } else { "; the linkage is in doubt: see below" }
                     ),
                 ),
@@ -355,8 +355,31 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
 }
 
 /// Estimates are published rounded to the nearest ten: their precision is far coarser than one.
+/// An estimate rounded to three significant digits (whole persons at least): 2,680, 109,000, 16.
+/// `Rounding::Down` and `Up` for an interval's bounds, so that rounding never narrows it.
+fn round_estimate_to(x: f64, rounding: Rounding) -> u64 {
+    if !x.is_finite() || x <= 0.0 {
+        return 0;
+    }
+    let step = 10f64.powi((x.log10().floor() as i32 - 2).max(0));
+    let units = x / step;
+    let units = match rounding {
+        Rounding::Nearest => units.round(),
+        Rounding::Down => units.floor(),
+        Rounding::Up => units.ceil(),
+    };
+    (units * step) as u64
+}
+
 fn round_estimate(x: f64) -> u64 {
-    ((x / 10.0).round() * 10.0).max(0.0) as u64
+    round_estimate_to(x, Rounding::Nearest)
+}
+
+#[derive(Clone, Copy)]
+enum Rounding {
+    Nearest,
+    Down,
+    Up,
 }
 
 fn linkage_section(
@@ -790,4 +813,20 @@ fn monitoring_section(compiled: &::monitor::CompiledReport) -> Section {
         compiled.text_html
     )));
     section
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Rounding, round_estimate, round_estimate_to};
+
+    #[test]
+    fn estimates_keep_three_significant_digits_and_intervals_never_narrow() {
+        assert_eq!(round_estimate(2679.96), 2680);
+        assert_eq!(round_estimate(109_074.9), 109_000);
+        assert_eq!(round_estimate(15.7), 16);
+        assert_eq!(round_estimate_to(15.7, Rounding::Down), 15);
+        assert_eq!(round_estimate_to(42.7, Rounding::Up), 43);
+        assert_eq!(round_estimate_to(104_821.7, Rounding::Down), 104_000);
+        assert_eq!(round_estimate_to(115_512.5, Rounding::Up), 116_000);
+    }
 }
