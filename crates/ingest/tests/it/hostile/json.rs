@@ -5,7 +5,7 @@ use ingest::{Limits, Mapping};
 
 use super::{MAPPING, raw_bytes, read, write};
 
-fn json_mapping() -> Mapping {
+pub(super) fn json_mapping() -> Mapping {
     Mapping::parse("mapping.toml", &MAPPING.replace("[columns]", "[file]\nformat = \"json\"\n[columns]"))
         .expect("mapping")
 }

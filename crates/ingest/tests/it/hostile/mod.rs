@@ -2,6 +2,7 @@
 //! asks for gigabytes fails the suite instead of the machine) and reads a small generated file.
 
 mod csv;
+mod fuzz;
 mod json;
 mod xlsx;
 

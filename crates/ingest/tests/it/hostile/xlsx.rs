@@ -7,13 +7,13 @@ use ingest::{Limits, Mapping};
 
 use super::{MAPPING, read, write};
 
-fn xlsx_mapping() -> Mapping {
+pub(super) fn xlsx_mapping() -> Mapping {
     Mapping::parse("mapping.toml", &MAPPING.replace("[columns]", "[file]\nformat = \"xlsx\"\n[columns]"))
         .expect("mapping")
 }
 
 /// A workbook of one sheet, built by hand so that every part can lie.
-fn workbook(sheet_xml: &str, shared_strings: Option<&str>) -> Vec<u8> {
+pub(super) fn workbook(sheet_xml: &str, shared_strings: Option<&str>) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut part = |name: &str, text: &str| {
@@ -43,7 +43,7 @@ fn workbook(sheet_xml: &str, shared_strings: Option<&str>) -> Vec<u8> {
     zip.finish().expect("zip").into_inner()
 }
 
-fn sheet(dimension: &str, rows: &str) -> String {
+pub(super) fn sheet(dimension: &str, rows: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>"#
     )
@@ -53,7 +53,7 @@ fn inline(cell: &str, text: &str) -> String {
     format!(r#"<c r="{cell}" t="inlineStr"><is><t>{text}</t></is></c>"#)
 }
 
-fn header_and_row() -> String {
+pub(super) fn header_and_row() -> String {
     format!(
         "<row r=\"1\">{}{}{}{}</row><row r=\"2\">{}{}{}{}</row>",
         inline("A1", "id"),
