@@ -51,6 +51,15 @@ pub enum Error {
     },
     #[error("unsupported database URL (expected sqlite://… or postgres://…)")]
     UnsupportedUrl,
+    #[error(
+        "cannot write to {}: {source} (the SQLite database and its journal live there: check that the folder exists, is writable by this user and has free space)",
+        path.display()
+    )]
+    NotWritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("an in-memory SQLite database keeps nothing once closed: give a database file (sqlite://path/palermo.db)")]
     InMemorySqlite,
     #[error("the database was written by a newer Palermo (schema version {found}, this build knows {known})")]
@@ -107,6 +116,9 @@ pub(crate) enum Bulk {
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and migrates it.
     pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        // Said at once: otherwise a read-only folder surfaces after the pool's 30 s timeout, as
+        // "pool timed out".
+        check_writable(path)?;
         let url = format!("sqlite://{}?mode=rwc", path.display());
         Store::open(&url).await
     }
@@ -186,6 +198,28 @@ impl Store {
     }
 }
 
+/// Checks that the database file can be opened for writing (created if missing) and that its
+/// folder takes new files (SQLite's write-ahead log and shared-memory index go beside it).
+fn check_writable(path: &Path) -> Result<()> {
+    fn not_writable(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+        move |source| Error::NotWritable { path: path.to_owned(), source }
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(not_writable(path))?;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let probe = folder.join(format!(".palermo-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).map_err(not_writable(folder))?;
+    std::fs::remove_file(&probe).map_err(not_writable(folder))
+}
+
 /// Builds `($1, $2, …), ($k+1, …)` for `rows` rows of `columns` values each, numbering from 1; on
 /// SQLite plain `?`, because SQLite looks a numbered parameter's name up by a linear scan, which
 /// makes binding a many-row INSERT quadratic in its number of parameters.
@@ -225,6 +259,22 @@ mod tests {
         for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite://palermo.db?mode=memory"] {
             assert!(matches!(super::Store::open(url).await, Err(super::Error::InMemorySqlite)), "{url}");
         }
+    }
+
+    /// A database that cannot be written is said at once, with its path, not after the pool's
+    /// timeout as "pool timed out". (Tests run as root, which ignores permission bits, so the
+    /// unwritable place here is a path under a regular file.)
+    #[tokio::test]
+    async fn an_unwritable_database_is_said_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("not-a-folder");
+        std::fs::write(&file, b"x").expect("file");
+        let started = std::time::Instant::now();
+        let opened = super::Store::open_sqlite(&file.join("palermo.db")).await;
+        let elapsed = started.elapsed();
+        let error = opened.expect_err("refused").to_string();
+        assert!(error.contains("cannot write to") && error.contains("not-a-folder"), "{error}");
+        assert!(elapsed < std::time::Duration::from_secs(5), "took {elapsed:?}");
     }
 
     #[test]
