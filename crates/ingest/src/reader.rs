@@ -372,7 +372,13 @@ impl FileReader {
                     row,
                     column: Some(self.headers[*index].clone()),
                     field: Some(field.name),
-                    value: Some(model::mask(Some(field), raw)),
+                    // Masked by the field, and by the column: a name column mapped to a coded
+                    // field still holds names.
+                    value: Some(if model::column_identifies(&self.headers[*index]) {
+                        model::mask(None, raw)
+                    } else {
+                        model::mask(Some(field), raw)
+                    }),
                     reason: problem.to_string(),
                 }),
             }

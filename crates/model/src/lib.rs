@@ -31,6 +31,69 @@ pub use progress::{NoProgress, Progress};
 pub use record::Record;
 pub use value::{CellContext, PartialDate, Problem, Value};
 
+/// Whether a source column's header says it holds something that identifies a person (a name,
+/// a birth date, a document or passport number, an address, a telephone number, an e-mail), in
+/// English, French, Spanish, Portuguese or German, whatever field it is mapped to: its values are
+/// masked like an identifying field's even when a mapping sends the column to a coded field.
+pub fn column_identifies(header: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "name",
+        "names",
+        "firstname",
+        "lastname",
+        "surname",
+        "forename",
+        "givenname",
+        "familyname",
+        "nom",
+        "prenom",
+        "nombre",
+        "nombres",
+        "apellido",
+        "apellidos",
+        "nome",
+        "sobrenome",
+        "vorname",
+        "nachname",
+        "birth",
+        "born",
+        "dob",
+        "birthdate",
+        "birthday",
+        "naissance",
+        "nacimiento",
+        "nascimento",
+        "geburtsdatum",
+        "passport",
+        "passeport",
+        "pasaporte",
+        "passaporte",
+        "document",
+        "documento",
+        "address",
+        "adresse",
+        "direccion",
+        "endereco",
+        "phone",
+        "telephone",
+        "telefono",
+        "tel",
+        "mobile",
+        "email",
+        "mail",
+        "courriel",
+        "correo",
+    ];
+    let folded: String = header
+        .chars()
+        .flat_map(|c| deunicode::deunicode_char(c).unwrap_or(" ").chars())
+        .collect::<String>()
+        .to_lowercase();
+    let words: Vec<&str> = folded.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().any(|w| WORDS.contains(w))
+        || words.windows(2).any(|pair| WORDS.contains(&format!("{}{}", pair[0], pair[1]).as_str()))
+}
+
 /// Masks a value for an error message or log line: identifying fields show only their length,
 /// other fields are shown (shortened when long).
 pub fn mask(field: Option<&Field>, raw: &str) -> String {
@@ -39,4 +102,39 @@ pub fn mask(field: Option<&Field>, raw: &str) -> String {
     }
     let shown: String = raw.chars().take(40).collect();
     if shown.len() < raw.len() { format!("{shown}…") } else { shown }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::column_identifies;
+
+    #[test]
+    fn headers_that_hold_what_identifies_a_person() {
+        for header in [
+            "Name",
+            "Full name",
+            "First Name",
+            "Prénom",
+            "Nom de famille",
+            "Apellidos",
+            "Date of birth",
+            "DOB",
+            "Date de naissance",
+            "Fecha de nacimiento",
+            "Passport No.",
+            "N° de passeport",
+            "Address",
+            "Téléphone",
+            "E-mail",
+            "Vorname",
+            "given_name",
+        ] {
+            assert!(column_identifies(header), "{header}");
+        }
+        for header in
+            ["Case", "Sex", "Nationality", "Age", "Region", "Forms of exploitation", "Date identified", "Year"]
+        {
+            assert!(!column_identifies(header), "{header}");
+        }
+    }
 }

@@ -1,9 +1,9 @@
 //! CSV files that are broken or hostile: quotes left open, bytes that are not UTF-8, rows too
 //! long or too wide, duplicate and missing headers, NUL bytes, CRLF, embedded newlines.
 
-use ingest::{Error, Limits, RawRow};
+use ingest::{Error, Limits, Mapping, RawRow};
 
-use super::{mapping, raw_bytes, read, write};
+use super::{MAPPING, mapping, raw_bytes, read, write};
 
 const HEADER: &str = "id,year,sex,name,notes\n";
 
@@ -209,4 +209,20 @@ fn utf16_text_is_named_as_such() {
     // Plain UTF-8 with the same rows is read.
     let path = write(dir.path(), "utf8.csv", text.as_bytes());
     assert_eq!(read(&path, &mapping(), &Limits::default()).expect("read").good, vec![2, 3, 4]);
+}
+
+/// A column whose header says it holds names is masked in errors even when a mapping sends it to
+/// a coded field (here `sex`): the error names the row and column, never the name.
+#[test]
+fn a_name_column_mapped_to_a_coded_field_is_masked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "id,year,Nom complet,name\nr1,2021,Ana Popescu,x\n";
+    let path = write(dir.path(), "agency.csv", text.as_bytes());
+    let mapping = Mapping::parse("mapping.toml", &MAPPING.replace("\"sex\" = \"sex\"", "\"Nom complet\" = \"sex\""))
+        .expect("mapping");
+    let read = read(&path, &mapping, &Limits::default()).expect("read");
+    let error = read.error(2);
+    assert_eq!(error.column.as_deref(), Some("Nom complet"));
+    let shown = error.to_string();
+    assert!(!shown.contains("Ana") && !shown.contains("Popescu"), "{shown}");
 }
