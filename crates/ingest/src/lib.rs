@@ -13,6 +13,7 @@
 mod csvfile;
 mod limits;
 mod mapping;
+pub mod names;
 mod reader;
 mod sheet;
 
