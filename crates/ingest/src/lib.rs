@@ -7,6 +7,9 @@
 //! not failure: `Err` is kept for problems that refuse the whole file (empty file, a required
 //! column missing, an unreadable workbook).
 //!
+//! [`suggest`] guesses a starting mapping from a file's first rows (header names in English,
+//! French and Spanish from [`names`], and what the cells hold).
+//!
 //! The reader knows nothing of storage: the application layer decides what to store and what to
 //! quarantine.
 
@@ -16,6 +19,7 @@ mod mapping;
 pub mod names;
 mod reader;
 mod sheet;
+pub mod suggest;
 
 use std::path::PathBuf;
 

@@ -548,13 +548,13 @@ pub fn term_for(vocab: &'static Vocabulary, cell: &str) -> TermMatch {
     }
     let padded = format!(" {text} ");
     let mut exact = Vec::new();
-    let mut contained: Vec<(usize, &'static str)> = Vec::new();
+    let mut contained: Vec<(usize, String, &'static str)> = Vec::new();
     for code in vocab.codes() {
         for name in term_names(vocab, code) {
             if name == text {
                 exact.push(code);
             } else if name.len() >= 4 && padded.contains(&format!(" {name} ")) {
-                contained.push((name.len(), code));
+                contained.push((name.len(), name, code));
             }
         }
     }
@@ -564,13 +564,24 @@ pub fn term_for(vocab: &'static Vocabulary, cell: &str) -> TermMatch {
         [_, _, ..] => return TermMatch::Ambiguous(exact),
         [] => {}
     }
-    let Some(longest) = contained.iter().map(|(len, _)| *len).max() else {
+    // The longest name contained decides, unless the cell also holds a name of another code
+    // that is not part of it ("trabajo forzoso, mendicidad" holds two forms: a list, not one).
+    let Some((_, longest, code)) = contained.iter().max_by_key(|(len, _, _)| *len) else {
         return TermMatch::None;
     };
-    let mut best: Vec<&'static str> = contained.iter().filter(|(len, _)| *len == longest).map(|(_, c)| *c).collect();
-    best.sort_unstable();
-    best.dedup();
-    if best.len() == 1 { TermMatch::Synonym(best[0]) } else { TermMatch::Ambiguous(best) }
+    let code = *code;
+    let mut others: Vec<&'static str> = contained
+        .iter()
+        .filter(|(_, name, c)| *c != code && !longest.contains(name.as_str()))
+        .map(|(_, _, c)| *c)
+        .collect();
+    if others.is_empty() {
+        return TermMatch::Synonym(code);
+    }
+    others.push(code);
+    others.sort_unstable();
+    others.dedup();
+    TermMatch::Ambiguous(others)
 }
 
 /// The code a mistaken recoding target most likely meant: a synonym ("woman" → female) or the
