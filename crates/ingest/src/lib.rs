@@ -24,7 +24,7 @@ pub mod suggest;
 use std::path::PathBuf;
 
 pub use limits::Limits;
-pub use mapping::{Encoding, Format, Mapping};
+pub use mapping::{Encoding, FILE_KEYS, Format, Mapping, SECTIONS};
 pub use reader::{FileReader, RawBytes, RawRow, Row, RowError, check_regular_file, hash_file};
 
 /// Problems that refuse a whole file or mapping.
