@@ -450,7 +450,7 @@ pub fn field_names(field: &str) -> impl Iterator<Item = String> + '_ {
 /// nacimiento de la víctima"), or its string similarity to the closest name when that reaches
 /// 0.85 (a typo); each field's best, sorted best first, only those above zero.
 pub fn fields_named(kind: RecordKind, header: &str) -> Vec<(&'static str, f64)> {
-    let header = normalise(header);
+    let header = normalise(&split_camel_case(header));
     if header.is_empty() {
         return Vec::new();
     }
@@ -463,7 +463,7 @@ pub fn fields_named(kind: RecordKind, header: &str) -> Vec<(&'static str, f64)> 
                 .map(|name| {
                     if name == header {
                         (1.0, name.len())
-                    } else if name.len() >= 4 && padded.contains(&format!(" {name} ")) {
+                    } else if (name.len() >= 4 || name == "id") && padded.contains(&format!(" {name} ")) {
                         (0.7, name.len())
                     } else {
                         let similarity = strsim::normalized_damerau_levenshtein(&header, &name);
@@ -479,6 +479,21 @@ pub fn fields_named(kind: RecordKind, header: &str) -> Vec<(&'static str, f64)> 
     // birth" holds "date").
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)));
     scored.into_iter().map(|(name, score, _)| (name, score)).collect()
+}
+
+/// "AdmissionDate" → "Admission Date", "ResidentID" → "Resident ID": headers written in camel
+/// case are compared word by word.
+fn split_camel_case(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if c.is_uppercase() && previous.is_some_and(char::is_lowercase) {
+            out.push(' ');
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
 }
 
 /// The field a mistaken name in a mapping most likely meant: a header name of the field
@@ -609,6 +624,10 @@ mod tests {
         assert_eq!(fields_named(RecordKind::Justice, "Nombre").first().map(|(f, _)| *f), Some("count"));
         assert_eq!(best("Type d'exploitation"), Some("exploitation"));
         assert_eq!(best("Notes of the officer"), None);
+        assert_eq!(best("AdmissionDate"), Some("date"));
+        assert_eq!(best("ResidentID"), Some("source_id"));
+        assert_eq!(best("Call ID"), Some("source_id"));
+        assert_eq!(best("ID document"), Some("document_number"));
     }
 
     #[test]

@@ -169,7 +169,8 @@ struct Profile<'a> {
     /// those dates; partial dates (a year, a month and year) counted apart.
     dates: Option<DateGuess>,
     partial_dates: usize,
-    integers: Option<(i64, i64)>,
+    /// The smallest and largest whole number, and every one, when most cells are whole numbers.
+    integers: Option<(i64, i64, Vec<i64>)>,
     countries: usize,
 }
 
@@ -227,13 +228,12 @@ fn profile<'a>(cells: impl Iterator<Item = &'a str>) -> Profile<'a> {
             _ => best = Some(DateGuess { format, ambiguous_with: None, read: parsed.len(), earliest_year }),
         }
     }
-    let integers = values
-        .iter()
-        .map(|v| v.strip_suffix(".0").unwrap_or(v).parse::<i64>())
-        .collect::<std::result::Result<Vec<i64>, _>>()
-        .ok()
-        .filter(|n| !n.is_empty())
-        .map(|n| (n.iter().copied().min().unwrap_or_default(), n.iter().copied().max().unwrap_or_default()));
+    let numbers: Vec<i64> =
+        values.iter().filter_map(|v| v.strip_suffix(".0").unwrap_or(v).parse::<i64>().ok()).collect();
+    // Whole numbers when most cells are (a few typos do not make an age column text).
+    let integers = (numbers.len() * 10 >= values.len() * 8 && !numbers.is_empty()).then(|| {
+        (numbers.iter().copied().min().unwrap_or_default(), numbers.iter().copied().max().unwrap_or_default(), numbers)
+    });
     let countries = values
         .iter()
         .filter(|v| !v.chars().all(|c| c.is_ascii_digit()))
@@ -288,15 +288,19 @@ fn fit(field: &Field, p: &Profile<'_>, today: NaiveDate) -> (f64, String) {
             let read = p.dates.as_ref().map_or(0, |d| d.read) + p.partial_dates;
             (share(read.min(n)), format!("{} of {n} values are dates or years", read.min(n)))
         }
-        FieldKind::Year => match p.integers {
-            Some((lo, hi)) if lo >= i64::from(model::value::FIRST_YEAR) && hi <= i64::from(today.year()) => {
-                (1.0, format!("{n} values, years {lo}–{hi}"))
+        FieldKind::Year => match &p.integers {
+            Some((lo, hi, numbers)) => {
+                let first = i64::from(model::value::FIRST_YEAR);
+                let years = numbers.iter().filter(|y| (first..=i64::from(today.year())).contains(*y)).count();
+                (share(years), format!("{years} of {n} values are years ({lo}–{hi})"))
             }
-            _ => (0.0, "not years".to_owned()),
+            None => (0.0, "not years".to_owned()),
         },
-        FieldKind::Integer { min, max } => match p.integers {
-            Some((lo, hi)) if lo >= min && hi <= max => (1.0, format!("{n} whole numbers, {lo}–{hi}")),
-            Some((lo, hi)) => (0.2, format!("whole numbers {lo}–{hi}, outside {min}–{max}")),
+        FieldKind::Integer { min, max } => match &p.integers {
+            Some((lo, hi, numbers)) => {
+                let within = numbers.iter().filter(|x| (min..=max).contains(*x)).count();
+                (share(within), format!("{within} of {n} values are whole numbers {min}–{max} ({lo}–{hi})"))
+            }
             None => (0.0, "not whole numbers".to_owned()),
         },
         FieldKind::Country => (share(p.countries), format!("{} of {n} values are countries", p.countries)),
@@ -352,7 +356,8 @@ fn guess_by_content(kind: RecordKind, p: &Profile<'_>, today: NaiveDate) -> Opti
         let (score, why) = fit(f, p, today);
         // Words of a vocabulary in a column whose header says nothing may be free text that
         // happens to hold them: a weak guess, for a person to check.
-        let weight = if matches!(f.kind, FieldKind::Code(_) | FieldKind::MultiCode(_)) { 0.7 } else { 0.8 };
+        // So may small whole numbers (room numbers are not ages).
+        let weight = if matches!(f.kind, FieldKind::Year) { 0.8 } else { 0.7 };
         if score >= 0.8 && best.as_ref().is_none_or(|b| score * weight > b.1) {
             best = Some((f.name, score * weight, why));
         }
