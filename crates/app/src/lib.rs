@@ -17,6 +17,7 @@ pub mod report;
 pub mod review;
 pub mod settings;
 pub mod stats;
+pub mod suggest;
 
 use std::path::PathBuf;
 
@@ -55,6 +56,10 @@ pub enum Error {
     Cancelled,
     #[error("the file reader stopped unexpectedly")]
     ReaderPanicked,
+    #[error(
+        "{0}: mapping suggest reads CSV, TSV and semicolon-separated text files: save the sheet or records as CSV to get a suggestion, then set [file] format for the original"
+    )]
+    SuggestFormat(PathBuf),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -268,7 +268,9 @@ fn lexical(path: &Path) -> PathBuf {
 /// The settings file of a new, empty observatory.
 pub fn template(name: &str, country: &str) -> String {
     format!(
-        r#"# Palermo observatory settings. See the README for every key.
+        r#"# Palermo observatory settings. Every section and key of this file, and the format of the
+# mappings (every field, its type and vocabulary), are described in docs/mapping.md of Palermo's
+# sources. `palermo mapping suggest FILE` writes a first mapping for a new agency's file.
 [observatory]
 name = "{name}"
 country = "{country}"      # ISO 3166-1 alpha-3
@@ -281,7 +283,7 @@ seed = 2008                # seed of every random step: same inputs and seed, sa
 # name = "police"          # short id: a-z, 0-9, _
 # kind = "police"          # police, prosecution, court, immigration, labour_inspection, ngo, shelter, hotline, social_services
 # file = "data/police.csv"
-# mapping = "mappings/police.toml"
+# mapping = "mappings/police.toml"   # column → field, recodings, date formats, constants (docs/mapping.md)
 
 # [population]             # for SDG 16.2.2 rates per 100,000
 # file = "data/population.csv"   # columns: year,sex,age_group,population

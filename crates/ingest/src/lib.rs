@@ -7,19 +7,24 @@
 //! not failure: `Err` is kept for problems that refuse the whole file (empty file, a required
 //! column missing, an unreadable workbook).
 //!
+//! [`suggest`] guesses a starting mapping from a file's first rows (header names in English,
+//! French and Spanish from [`names`], and what the cells hold).
+//!
 //! The reader knows nothing of storage: the application layer decides what to store and what to
 //! quarantine.
 
 mod csvfile;
 mod limits;
 mod mapping;
+pub mod names;
 mod reader;
 mod sheet;
+pub mod suggest;
 
 use std::path::PathBuf;
 
 pub use limits::Limits;
-pub use mapping::{Encoding, Format, Mapping};
+pub use mapping::{Encoding, FILE_KEYS, Format, Mapping, SECTIONS};
 pub use reader::{FileReader, RawBytes, RawRow, Row, RowError, check_regular_file, hash_file};
 
 /// Problems that refuse a whole file or mapping.

@@ -82,6 +82,11 @@ impl Mapping {
     /// Parses and validates a mapping. `name` (the file's name) is only used in error messages.
     pub fn parse(name: &str, text: &str) -> Result<Mapping> {
         let bad = |reason: String| Error::Mapping { mapping: name.to_owned(), reason };
+        // Sections and keys first, so that a misspelt one is named with the valid ones and the
+        // closest of them (the parser below would only list them).
+        if let Ok(table) = toml::from_str::<toml::Table>(text) {
+            check_keys(&table).map_err(bad)?;
+        }
         // The parser's message without the snippet of the file it quotes: a file that is not a
         // mapping (a path that points elsewhere) must not show its content in an error.
         let raw: RawMapping = toml::from_str(text).map_err(|e| {
@@ -95,7 +100,15 @@ impl Mapping {
         };
         let field = |name: &str, section: &str| {
             kind.field(name).ok_or_else(|| {
-                bad(format!("[{section}] names `{name}`, which is not a field of {} records", kind.as_str()))
+                let hint = crate::names::did_you_mean_field(kind, name)
+                    .map(|f| format!("; did you mean {f}?"))
+                    .unwrap_or_default();
+                let fields: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+                bad(format!(
+                    "[{section}] names `{name}`, which is not a field of {} records{hint} (fields: {})",
+                    kind.as_str(),
+                    fields.join(", ")
+                ))
             })
         };
         let delimiter = match raw.file.delimiter.as_deref() {
@@ -143,8 +156,9 @@ impl Mapping {
             let ctx = mapping.cell_context(f, today);
             let mut recode = HashMap::new();
             for (from, to) in table {
-                model::value::parse_cell(f, to, &ctx)
-                    .map_err(|problem| bad(format!("[values.{name}] maps `{from}` to `{to}`: {problem}")))?;
+                model::value::parse_cell(f, to, &ctx).map_err(|problem| {
+                    bad(format!("[values.{name}] maps `{from}` to `{to}`: {}", explain(f, to, &problem)))
+                })?;
                 recode.insert(from.trim().to_lowercase(), to.clone());
             }
             mapping.recodings.insert(f.name, recode);
@@ -157,7 +171,7 @@ impl Mapping {
             };
             let ctx = mapping.cell_context(f, today);
             let parsed = model::value::parse_cell(f, &text, &ctx)
-                .map_err(|problem| bad(format!("[constants] {name} = {text}: {problem}")))?;
+                .map_err(|problem| bad(format!("[constants] {name} = {text}: {}", explain(f, &text, &problem))))?;
             if mapping.columns.iter().any(|(_, g)| g.name == f.name) {
                 return Err(bad(format!("`{name}` is both a column and a constant")));
             }
@@ -205,6 +219,48 @@ impl Mapping {
             Some(to) => to.as_str().into(),
             None => raw.into(),
         }
+    }
+}
+
+/// The sections of a mapping and the keys of its `[file]` section.
+pub const SECTIONS: &[&str] = &["file", "columns", "dates", "multi", "values", "constants"];
+pub const FILE_KEYS: &[&str] = &["format", "kind", "delimiter", "encoding", "sheet"];
+
+/// Refuses a section or a `[file]` key that a mapping does not have, naming the closest valid one
+/// and all of them.
+fn check_keys(table: &toml::Table) -> std::result::Result<(), String> {
+    let unknown = |what: &str, key: &str, valid: &[&str]| {
+        let hint = crate::names::closest(key, valid.iter().copied())
+            .map(|k| format!("; did you mean {k}?"))
+            .unwrap_or_default();
+        format!("{what} `{key}` is not part of a mapping{hint} (valid: {})", valid.join(", "))
+    };
+    for key in table.keys() {
+        if !SECTIONS.contains(&key.as_str()) {
+            return Err(unknown("section", key, SECTIONS));
+        }
+    }
+    if let Some(toml::Value::Table(file)) = table.get("file") {
+        for key in file.keys() {
+            if !FILE_KEYS.contains(&key.as_str()) {
+                return Err(unknown("[file] key", key, FILE_KEYS));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A problem with a value the mapping itself writes (a recoding target, a constant): for a coded
+/// field, with the closest code and the vocabulary's codes.
+fn explain(field: &Field, text: &str, problem: &model::Problem) -> String {
+    match (field.kind, problem) {
+        (model::FieldKind::Code(v) | model::FieldKind::MultiCode(v), model::Problem::UnknownCode { .. }) => {
+            let hint =
+                crate::names::did_you_mean_code(v, text).map(|c| format!("; did you mean {c}?")).unwrap_or_default();
+            let codes: Vec<&str> = v.codes().chain([model::vocab::UNKNOWN, model::vocab::NOT_RECORDED]).collect();
+            format!("not a code of the `{}` vocabulary{hint} (codes: {})", v.name, codes.join(", "))
+        }
+        _ => problem.to_string(),
     }
 }
 
@@ -257,6 +313,15 @@ country_of_exploitation = "XDL"
             (GOOD.replace("\"XDL\"", "\"Atlantis\""), "country_of_exploitation = Atlantis"),
             (GOOD.replace("\"Year\" = \"year\"", ""), "required field `year`"),
             (GOOD.replace("delimiter = \";\"", "delimiter = \";;\""), "one character"),
+            (
+                GOOD.replace("\"Gender\" = \"sex\"", "\"Nationality\" = \"Nationality\""),
+                "not a field of persons records; did you mean citizenship? (fields: source_id, role, year,",
+            ),
+            (GOOD.replace("W = \"female\"", "W = \"woman\""), "did you mean female? (codes: female, male, other,"),
+            (GOOD.replace("SEX = \"sexual\"", "SEX = \"sexuel\""), "did you mean sexual?"),
+            (GOOD.replace("[columns]", "[colums]"), "section `colums` is not part of a mapping; did you mean columns?"),
+            (GOOD.replace("delimiter", "delimeter"), "did you mean delimiter? (valid: format, kind, delimiter,"),
+            (GOOD.replace("role = \"victim_identified\"", "role = \"victim\""), "did you mean victim_identified?"),
         ];
         for (text, expected) in cases {
             let err = Mapping::parse("m.toml", &text).err().map(|e| e.to_string()).unwrap_or_default();

@@ -2,6 +2,7 @@
 
 mod attack;
 mod concurrent;
+mod docs;
 mod fixtures;
 mod import;
 mod postgres;

@@ -13,7 +13,8 @@ use crate::{Format, Status, output};
 pub struct CheckArgs {
     /// The file to validate (CSV, XLSX or JSON).
     pub file: PathBuf,
-    /// The source's mapping (TOML).
+    /// The source's mapping (TOML; reference: docs/mapping.md; `palermo mapping suggest FILE`
+    /// writes a first one).
     #[arg(long)]
     pub mapping: PathBuf,
 }
@@ -25,7 +26,8 @@ pub struct ImportArgs {
     pub source: String,
     /// The file to import (CSV, XLSX or JSON).
     pub file: PathBuf,
-    /// The mapping (default: the source's mapping in palermo.toml).
+    /// The mapping (default: the source's mapping in palermo.toml; reference: docs/mapping.md;
+    /// `palermo mapping suggest FILE` writes a first one).
     #[arg(long)]
     pub mapping: Option<PathBuf>,
     /// The source's kind, for a source not in palermo.toml.

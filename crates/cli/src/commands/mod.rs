@@ -1,11 +1,12 @@
 //! The subcommands, one module each. Every command works on `--dir DIR` except `init`, `demo`,
-//! `check` without a folder, and the agency-side `encode`.
+//! `check` without a folder, `mapping suggest`, and the agency-side `encode`.
 
 mod encode;
 mod estimate;
 mod import;
 mod init;
 mod link;
+mod mapping;
 mod monitor;
 mod pipeline;
 mod quarantine;
@@ -27,6 +28,8 @@ pub enum Command {
     Run(pipeline::RunArgs),
     /// Official statistics of the observatory.
     Stats(pipeline::StatsArgs),
+    /// Write a starting mapping for a new source's file (`mapping suggest FILE`).
+    Mapping(mapping::MappingArgs),
     /// Validate a file against a mapping and change nothing.
     Check(import::CheckArgs),
     /// Validate a source's file and store it; bad rows are quarantined.
@@ -62,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Demo(args) => block_on(pipeline::demo(&ctx, args)),
         Command::Run(args) => block_on(pipeline::run(&ctx, args)),
         Command::Stats(args) => block_on(pipeline::stats(&ctx, args)),
+        Command::Mapping(args) => mapping::run(&ctx, args),
         Command::Check(args) => import::check(&ctx, args),
         Command::Import(args) => block_on(import::import(&ctx, args)),
         Command::Encode(args) => encode::run(&ctx, args),

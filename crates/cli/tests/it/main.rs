@@ -4,6 +4,7 @@
 mod demo;
 mod encoded;
 mod import;
+mod mapping;
 mod monitor;
 mod review;
 
