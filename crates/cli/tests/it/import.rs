@@ -42,30 +42,38 @@ fn rows(n: usize, bad_every: usize) -> String {
 }
 
 fn setup(n: usize, bad_every: usize) -> tempfile::TempDir {
+    setup_with(&rows(n, bad_every))
+}
+
+/// A new observatory `obs` with the NGO's mapping and `csv` as its file.
+fn setup_with(csv: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let init = palermo(dir.path(), &["init", "obs", "--country", "XDL"], &[]);
     assert!(init.status.success(), "{}", text(&init.stderr));
     std::fs::write(dir.path().join("obs/mappings/ngo.toml"), MAPPING).expect("mapping");
-    std::fs::write(dir.path().join("obs/data/ngo.csv"), rows(n, bad_every)).expect("data");
+    std::fs::write(dir.path().join("obs/data/ngo.csv"), csv).expect("data");
     dir
 }
+
+/// `palermo import` of the NGO's file into `obs`.
+const IMPORT: [&str; 10] = [
+    "--dir",
+    "obs",
+    "import",
+    "--source",
+    "ngo",
+    "--kind",
+    "ngo",
+    "--mapping",
+    "obs/mappings/ngo.toml",
+    "obs/data/ngo.csv",
+];
 
 #[test]
 fn exit_codes_say_whether_the_data_had_problems() {
     let dir = setup(40, 10);
     let obs = dir.path().join("obs");
-    let args = [
-        "--dir",
-        "obs",
-        "import",
-        "--source",
-        "ngo",
-        "--kind",
-        "ngo",
-        "--mapping",
-        "obs/mappings/ngo.toml",
-        "obs/data/ngo.csv",
-    ];
+    let args = IMPORT;
     let first = palermo(dir.path(), &args, &[]);
     assert_eq!(first.status.code(), Some(1), "quarantined rows exit 1: {}", text(&first.stderr));
     let out = text(&first.stdout);
@@ -238,10 +246,6 @@ fn name(mut i: usize, first: &str) -> String {
 /// once, and `link` says so; there is no estimate from one list.
 #[test]
 fn one_source_is_deduplicated() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let init = palermo(dir.path(), &["init", "obs", "--country", "XDL"], &[]);
-    assert!(init.status.success(), "{}", text(&init.stderr));
-    std::fs::write(dir.path().join("obs/mappings/ngo.toml"), MAPPING).expect("mapping");
     let mut csv = String::from("id,year,sex,age,given,family,born\n");
     let person = |i: usize| {
         format!("{},{},{}-{:02}-{:02}", name(i, "A"), name(i * 7 % 300, "Be"), 1960 + i % 45, 1 + i % 12, 1 + i % 28)
@@ -252,23 +256,8 @@ fn one_source_is_deduplicated() {
     for i in 0..40 {
         csv.push_str(&format!("again{i},2022,W,,{}\n", person(i * 5)));
     }
-    std::fs::write(dir.path().join("obs/data/ngo.csv"), csv).expect("data");
-    let import = palermo(
-        dir.path(),
-        &[
-            "--dir",
-            "obs",
-            "import",
-            "--source",
-            "ngo",
-            "--kind",
-            "ngo",
-            "--mapping",
-            "obs/mappings/ngo.toml",
-            "obs/data/ngo.csv",
-        ],
-        &[],
-    );
+    let dir = setup_with(&csv);
+    let import = palermo(dir.path(), &IMPORT, &[]);
     assert!(import.status.success(), "{}", text(&import.stderr));
     let link = palermo(dir.path(), &["--dir", "obs", "link"], &[]);
     assert!(link.status.success(), "{}", text(&link.stderr));
