@@ -88,7 +88,7 @@ pub struct Linkage {
     pub draws: Vec<mse::CaptureTable>,
     /// Persons counted in each draw.
     pub draw_persons: Vec<u64>,
-    /// Links blocking kept the linker from seeing, as the probe estimated them (named linkage).
+    /// Links no blocking rule let the linker see, as the probe estimated them (named linkage).
     pub missed_links: Option<f64>,
     /// Why the linkage may be doubtful, in plain words (empty when nothing is).
     pub warnings: Vec<String>,
@@ -437,14 +437,10 @@ pub fn link_records(
     for draw in 0..options.uncertainty_draws {
         let mut rng = mse::replicate_rng(seed, draw as u64);
         let clusters = output.draw_clusters(|a, b| decided.contains(&(a.min(b), a.max(b))), &mut rng);
-        let histories = histories_of(&list_bits, &clusters);
-        linkage.draw_persons.push(histories.iter().filter(|&&h| h != 0).count() as u64);
+        linkage.draw_persons.push(clusters.iter().max().map_or(0, |&m| u64::from(m) + 1));
         // One list has no capture table (and no estimate); its drawn person counts still tell.
         if lists.len() >= 2 {
-            linkage.draws.push(
-                mse::CaptureTable::from_person_histories(lists.clone(), histories.into_iter().filter(|&h| h != 0))
-                    .map_err(|e| Error::Internal(format!("building capture histories: {e}")))?,
-            );
+            linkage.draws.push(capture_table_of(&list_bits, &clusters, &lists)?);
         }
     }
     linkage.missed_links = output.missed.as_ref().map(|m| m.expected());
@@ -555,15 +551,16 @@ fn identity_keys(records: &[link::LinkRecord]) -> Vec<(u64, u64)> {
         .collect()
 }
 
-/// The capture history of each person of a clustering (a person id per record), given each
+/// The capture histories of a clustering (a person id per record) over `lists`, given each
 /// record's list as a bit (`list_bits`).
-fn histories_of(list_bits: &[u32], clusters: &[u32]) -> Vec<u32> {
+fn capture_table_of(list_bits: &[u32], clusters: &[u32], lists: &[String]) -> Result<mse::CaptureTable> {
     let n = clusters.iter().max().map_or(0, |&m| m as usize + 1);
     let mut histories = vec![0u32; n];
     for (&bit, &c) in list_bits.iter().zip(clusters) {
         histories[c as usize] |= bit;
     }
-    histories
+    mse::CaptureTable::from_person_histories(lists.to_vec(), histories.into_iter().filter(|&h| h != 0))
+        .map_err(|e| Error::Internal(format!("building capture histories: {e}")))
 }
 
 /// Plain-words doubts about a linkage: the model's estimation did not converge, many pairs are
