@@ -17,6 +17,8 @@ pub struct ImportOptions {
     pub strict: bool,
     /// Replace the source's earlier active submission (kept as history).
     pub replace: bool,
+    /// What one file may ask of the reader (`[limits]` in `palermo.toml`).
+    pub limits: ingest::Limits,
 }
 
 /// What happened to a file.
@@ -159,7 +161,7 @@ pub(crate) async fn import_with_encodings(
         return Err(Error::InvalidSourceName(source.to_owned()));
     }
     let sha256 = ingest::hash_file(path)?;
-    let mut reader = FileReader::open(path, mapping, today)?;
+    let mut reader = FileReader::open_with_limits(path, mapping, today, &options.limits)?;
     if !options.replace
         && let Some(existing) = store.active_submission_with_hash(source, &sha256).await?
     {

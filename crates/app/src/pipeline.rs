@@ -77,6 +77,7 @@ pub async fn import_sources(
         let mapping = observatory.mapping(&source.name)?;
         let path = observatory.dir.join(&source.file);
         let source_ref = crate::import::Source { name: &source.name, kind: &source.kind };
+        let options = ImportOptions { limits: observatory.settings.limits, ..ImportOptions::default() };
         let report = match &source.encodings {
             Some(encodings) => {
                 crate::encoded::import_encoded(
@@ -85,16 +86,13 @@ pub async fn import_sources(
                     &path,
                     &observatory.dir.join(encodings),
                     &mapping,
-                    ImportOptions::default(),
+                    options,
                     today,
                     progress,
                 )
                 .await?
             }
-            None => {
-                import_file(&observatory.store, source_ref, &path, &mapping, ImportOptions::default(), today, progress)
-                    .await?
-            }
+            None => import_file(&observatory.store, source_ref, &path, &mapping, options, today, progress).await?,
         };
         reports.push(report);
     }

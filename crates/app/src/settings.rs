@@ -26,6 +26,10 @@ pub struct Settings {
     pub encoding: Option<EncodingSettings>,
     /// Monitoring of States' measures (`palermo monitor`), imported by `palermo run`.
     pub monitor: Option<MonitorSettings>,
+    /// `[limits]`: what one agency file may ask of the reader before it is refused (or, for a
+    /// row, quarantined), with the limit named; defaults far above a real file's needs.
+    #[serde(default)]
+    pub limits: ingest::Limits,
 }
 
 /// `[encoding]`: how the hub's linkage unit encodes the named sources so that they can be

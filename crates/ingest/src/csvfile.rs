@@ -117,7 +117,7 @@ impl CsvFile {
             total_bytes,
             delimiter,
             latin1,
-            limits: limits.clone(),
+            limits: *limits,
         };
         Ok((csv, header))
     }

@@ -2,8 +2,10 @@
 //! far above what a real agency file needs; a file that goes past one is refused (or, for a row,
 //! quarantined) with an error that names the limit.
 
-/// Bounds on what one file may ask of the reader.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Bounds on what one file may ask of the reader (`[limits]` in `palermo.toml`; every key
+/// optional, defaulting to the value below).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// The longest row, in bytes (CSV): a longer row is quarantined with its first bytes.
     pub max_row_bytes: u64,

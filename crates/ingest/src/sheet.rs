@@ -30,7 +30,7 @@ pub(crate) fn open_xlsx(
 ) -> Result<(Vec<String>, std::sync::mpsc::Receiver<Streamed>)> {
     check_zip(path, limits)?;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Streamed>(STREAM_ROWS);
-    let (path_owned, mapping_owned, limits_owned) = (path.to_owned(), mapping.clone(), limits.clone());
+    let (path_owned, mapping_owned, limits_owned) = (path.to_owned(), mapping.clone(), *limits);
     std::thread::spawn(move || {
         if let Err(e) = stream_xlsx(&path_owned, &mapping_owned, &limits_owned, &sender) {
             let _ = sender.send(Err(e));
@@ -232,7 +232,7 @@ pub(crate) fn open_json(
         return Err(Error::EmptyFile { path: path.to_owned() });
     }
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Streamed>(STREAM_ROWS);
-    let (path_owned, headers_owned, limits_owned) = (path.to_owned(), headers.clone(), limits.clone());
+    let (path_owned, headers_owned, limits_owned) = (path.to_owned(), headers.clone(), *limits);
     std::thread::spawn(move || {
         let mut records = RecordSender { headers: headers_owned, sender: sender.clone(), row: 0, stopped: false };
         if let Err(e) = parse_json(&path_owned, &mut records)

@@ -88,7 +88,7 @@ async fn strict_refuses_and_replace_keeps_history() {
     let (mapping, file) = fixtures::write(dir.path(), "police.csv", fixtures::broken_csv().as_bytes());
     let store = Store::open_sqlite(&dir.path().join("t.db")).await.expect("store");
 
-    let strict = import(&store, &file, &mapping, ImportOptions { strict: true, replace: false }).await;
+    let strict = import(&store, &file, &mapping, ImportOptions { strict: true, ..ImportOptions::default() }).await;
     assert!(matches!(strict.outcome, Outcome::Refused));
     assert!(store.persons().await.expect("persons").is_empty());
     assert!(store.submissions().await.expect("submissions").is_empty());
@@ -110,7 +110,7 @@ async fn strict_refuses_and_replace_keeps_history() {
     let stored_before = store.persons().await.expect("persons").len();
     assert_eq!(stored_before, 3 + 1, "only the new id A3 is added");
 
-    let replaced = import(&store, &file, &mapping, ImportOptions { strict: false, replace: true }).await;
+    let replaced = import(&store, &file, &mapping, ImportOptions { replace: true, ..ImportOptions::default() }).await;
     match replaced.outcome {
         Outcome::Imported(totals) => {
             assert_eq!(totals.rows_stored, 4);

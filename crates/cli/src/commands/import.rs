@@ -75,7 +75,8 @@ pub async fn import(ctx: &Globals, args: ImportArgs) -> anyhow::Result<Status> {
         (None, Some(source)) => source.kind.clone(),
         (None, None) => anyhow::bail!("source `{}` is not in palermo.toml: give --kind", args.source),
     };
-    let options = app::ImportOptions { strict: args.strict, replace: args.replace };
+    let options =
+        app::ImportOptions { strict: args.strict, replace: args.replace, limits: observatory.settings.limits };
     let source = app::Source { name: &args.source, kind: &kind };
     let report = match &args.encodings {
         Some(encodings) => {

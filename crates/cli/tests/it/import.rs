@@ -288,3 +288,25 @@ fn an_empty_observatory_says_what_to_do() {
     assert!(html.contains("No victim records yet"));
     assert!(!html.contains("Detected victims by year"), "no empty chart");
 }
+
+/// `[limits]` in palermo.toml bounds what a file may ask of the reader; a file past a limit is
+/// refused with the limit named, and nothing is stored.
+#[test]
+fn limits_in_the_settings_apply_to_imports() {
+    let dir = setup(10, 0);
+    let settings = dir.path().join("obs/palermo.toml");
+    let toml_without_limits = std::fs::read_to_string(&settings).expect("palermo.toml");
+    let mut toml = toml_without_limits.clone();
+    toml.push_str("\n[limits]\nmax_columns = 3\n");
+    std::fs::write(&settings, toml).expect("palermo.toml");
+    let import = palermo(dir.path(), &IMPORT, &[]);
+    assert_eq!(import.status.code(), Some(2), "{}", text(&import.stdout));
+    let error = text(&import.stderr);
+    assert!(error.contains("more than the limit of 3 (`max_columns`)"), "{error}");
+    let status = palermo(dir.path(), &["--dir", "obs", "--format", "json", "status"], &[]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status json");
+    assert_eq!(status["records"], 0, "{status}");
+    // Without the limit, the same file imports.
+    std::fs::write(&settings, toml_without_limits).expect("palermo.toml");
+    assert!(palermo(dir.path(), &IMPORT, &[]).status.success());
+}
