@@ -130,18 +130,7 @@ fn a_source_name_given_on_the_command_line_is_checked() {
 #[test]
 fn logs_and_errors_never_show_identifying_fields() {
     let dir = setup(30, 10);
-    let args = [
-        "--dir",
-        "obs",
-        "import",
-        "--source",
-        "ngo",
-        "--kind",
-        "ngo",
-        "--mapping",
-        "obs/mappings/ngo.toml",
-        "obs/data/ngo.csv",
-    ];
+    let args = IMPORT;
     let out = palermo(dir.path(), &args, &[("PALERMO_LOG", "trace")]);
     let all = text(&out.stdout) + &text(&out.stderr);
     assert!(all.contains("imported file"), "trace logs are on: {all}");
@@ -171,18 +160,7 @@ fn a_killed_import_leaves_the_database_consistent() {
     let dir = setup(20, 0);
     let big = dir.path().join("obs/data/big.csv");
     std::fs::write(&big, rows(150_000, 0)).expect("big file");
-    let small_args = [
-        "--dir",
-        "obs",
-        "import",
-        "--source",
-        "ngo",
-        "--kind",
-        "ngo",
-        "--mapping",
-        "obs/mappings/ngo.toml",
-        "obs/data/ngo.csv",
-    ];
+    let small_args = IMPORT;
     assert!(palermo(dir.path(), &small_args, &[]).status.success());
 
     let big_args = [
