@@ -1,5 +1,7 @@
 //! Exploration harness: links an imported demo observatory's linkable records and scores the
-//! result against `truth.json`. Prints counts only, never a name or a birth date.
+//! result against `truth.json`, so it runs only on a simulated demo (a real observatory has no
+//! truth). Prints counts, except with `SHOW_MISSED=N` or `SHOW_UNBLOCKED=1`, which print the
+//! simulated records of missed pairs for debugging the linkage: never use them elsewhere.
 //!
 //! Usage: `cargo run --release -p app --example scale_quality -- DIR`
 
