@@ -64,6 +64,8 @@ pub enum Error {
     InMemorySqlite,
     #[error("the database was written by a newer Palermo (schema version {found}, this build knows {known})")]
     NewerSchema { found: i64, known: i64 },
+    #[error("migration {version} left rows of `{table}` whose foreign key points at nothing; nothing was changed")]
+    BrokenMigration { version: i64, table: String },
     #[error("source `{name}` is registered as `{existing}`, not `{requested}`")]
     SourceKindConflict { name: String, existing: String, requested: String },
     #[error("no review item {0} in the last linkage's review list")]
