@@ -17,6 +17,7 @@ pub mod report;
 pub mod review;
 pub mod settings;
 pub mod stats;
+pub mod strata;
 pub mod suggest;
 
 use std::path::PathBuf;

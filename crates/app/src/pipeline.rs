@@ -216,15 +216,23 @@ pub async fn run(
     lap(&mut stages, "link and count");
     // Multiple Systems Estimation on the linked persons' list memberships, and the estimates of
     // the models along the stepwise path, so readers see how much the answer depends on the model.
-    let (estimate, path) = match &analysis.linkage {
+    let settings = &observatory.settings;
+    let (estimate, path, strata) = match &analysis.linkage {
         Some(linkage) if linkage.records_by_source.len() >= 2 => {
             let table = linkage.capture_table()?;
-            let options = mse::EstimateOptions { seed: observatory.settings.observatory.seed, ..Default::default() };
+            let options = mse::EstimateOptions { seed: settings.observatory.seed, ..Default::default() };
             let estimate = crate::estimate::estimate_table(&table, &options, progress)?;
             let path = crate::estimate::stepwise_path(&table, &estimate);
-            (Some(estimate), path)
+            let strata = crate::strata::estimate(
+                linkage,
+                &settings.estimate.strata,
+                &options,
+                settings.estimate.min_stratum,
+                settings.disclosure.min_cell,
+            )?;
+            (Some(estimate), path, strata)
         }
-        _ => (None, Vec::new()),
+        _ => (None, Vec::new(), Vec::new()),
     };
     let uncertainty = match (&analysis.linkage, &estimate) {
         (Some(linkage), Some(estimate)) => linkage.uncertainty(estimate),
@@ -250,11 +258,19 @@ pub async fn run(
     if let Some(estimate) = &estimate {
         let path = out.join("estimate.json");
         let mut json = serde_json::to_value(estimate).map_err(|e| Error::Internal(e.to_string()))?;
-        if let (Some(u), Some(map)) = (&uncertainty, json.as_object_mut()) {
-            map.insert(
-                "linkage_uncertainty".to_owned(),
-                serde_json::to_value(u).map_err(|e| Error::Internal(e.to_string()))?,
-            );
+        if let Some(map) = json.as_object_mut() {
+            if let Some(u) = &uncertainty {
+                map.insert(
+                    "linkage_uncertainty".to_owned(),
+                    serde_json::to_value(u).map_err(|e| Error::Internal(e.to_string()))?,
+                );
+            }
+            if !strata.is_empty() {
+                map.insert(
+                    "strata".to_owned(),
+                    serde_json::to_value(&strata).map_err(|e| Error::Internal(e.to_string()))?,
+                );
+            }
         }
         write(&path, pretty(&json)?.as_bytes())?;
         outputs.push(path);
@@ -270,9 +286,12 @@ pub async fn run(
         observatory,
         statistics,
         analysis.linkage.as_ref().map(|l| (l, truth)),
-        estimate.as_ref(),
-        uncertainty.as_ref(),
-        &path,
+        &crate::report::Estimates {
+            estimate: estimate.as_ref(),
+            uncertainty: uncertainty.as_ref(),
+            path: &path,
+            strata: &strata,
+        },
         monitoring.as_ref(),
     )
     .await?;

@@ -13,16 +13,26 @@ use crate::linkage::Linkage;
 use crate::observatory::Observatory;
 use crate::stats::{Cell, StatTable, Statistics};
 
+/// What the run estimated, for the report.
+#[derive(Clone, Copy)]
+pub struct Estimates<'a> {
+    pub estimate: Option<&'a mse::EstimateReport>,
+    /// The interval's widening for linkage errors.
+    pub uncertainty: Option<&'a crate::linkage::LinkageUncertainty>,
+    /// The models along the stepwise search: (label, estimate, lower, upper).
+    pub path: &'a [(String, f64, f64, f64)],
+    pub strata: &'a [crate::strata::FieldStrata],
+}
+
 /// Renders the report page.
 pub async fn render(
     observatory: &Observatory,
     statistics: &Statistics,
     linkage: Option<(&Linkage, Option<crate::linkage::TruthQuality>)>,
-    estimate: Option<&mse::EstimateReport>,
-    uncertainty: Option<&crate::linkage::LinkageUncertainty>,
-    path: &[(String, f64, f64, f64)],
+    estimates: &Estimates<'_>,
     monitoring: Option<&::monitor::CompiledReport>,
 ) -> Result<String> {
+    let Estimates { estimate, uncertainty, path, strata } = *estimates;
     let mut report = build(observatory, statistics);
     if let Some(compiled) = monitoring {
         report.sections.push(monitoring_section(compiled));
@@ -35,7 +45,13 @@ pub async fn render(
             .position(|s| matches!(s.id.as_str(), "justice" | "sdg" | "quality" | "method"))
             .unwrap_or(report.sections.len());
         let min_cell = observatory.settings.disclosure.min_cell;
-        report.sections.insert(at, linkage_section(linkage, quality, estimate, uncertainty, path, min_cell));
+        let mut section = linkage_section(linkage, quality, estimate, uncertainty, path, min_cell);
+        if let Some(e) = estimate {
+            for field in strata {
+                section.blocks.extend(strata_blocks(field, e));
+            }
+        }
+        report.sections.insert(at, section);
         if let Some(e) = estimate {
             let (interval, which) = match uncertainty {
                 Some(u) => (u.interval, "95% interval, linkage errors included,"),
@@ -553,6 +569,88 @@ fn linkage_section(
         ]));
     }
     section
+}
+
+/// One field's estimates by stratum: a chart of the strata's estimates and their total beside the
+/// pooled estimate, and a table with every stratum, refused ones with the reason.
+fn strata_blocks(field: &crate::strata::FieldStrata, pooled: &mse::EstimateReport) -> Vec<Block> {
+    let interval_text = |[lo, hi]: [f64; 2]| {
+        format!(
+            "{}–{}",
+            format_count(round_estimate_to(lo, Rounding::Down)),
+            format_count(round_estimate_to(hi, Rounding::Up))
+        )
+    };
+    let total = &field.total;
+    let total_label =
+        if total.complete { "Strata added up".to_owned() } else { "Strata added up (incomplete)".to_owned() };
+    let mut chart_rows: Vec<Value> = field
+        .strata
+        .iter()
+        .filter_map(|s| {
+            let (e, [lo, hi]) = (s.estimate?, s.interval?);
+            Some(json!({"Stratum": s.label, "Estimate": e, "Lower": lo, "Upper": hi}))
+        })
+        .collect();
+    chart_rows.push(json!({"Stratum": total_label, "Estimate": total.estimate, "Lower": total.interval[0], "Upper": total.interval[1]}));
+    let (plo, phi) = match pooled.ci_bca {
+        Some([lo, hi]) => (lo, hi),
+        None => (pooled.ci_conditional[0], pooled.ci_conditional[1]),
+    };
+    chart_rows
+        .push(json!({"Stratum": "All persons together", "Estimate": pooled.estimate, "Lower": plo, "Upper": phi}));
+    let mut rows: Vec<Vec<String>> = field
+        .strata
+        .iter()
+        .map(|s| {
+            vec![
+                s.label.clone(),
+                s.observed.map_or_else(|| "withheld".to_owned(), format_count),
+                s.estimate.map_or_else(String::new, |e| format_count(round_estimate(e))),
+                match (&s.interval, &s.refused) {
+                    (Some(i), _) => interval_text(*i),
+                    (None, Some(reason)) => format!("no estimate: {reason}"),
+                    (None, None) => String::new(),
+                },
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        total_label,
+        format_count(field.strata.iter().filter_map(|s| s.observed).sum::<u64>()),
+        format_count(round_estimate(total.estimate)),
+        interval_text(total.interval),
+    ]);
+    let mut blocks = vec![
+        Block::Chart(Chart::interval(
+            format!("Estimated victims by {}, with 95% intervals", field.label.to_lowercase()),
+            chart_rows,
+            "Stratum",
+            "Estimate",
+            "Lower",
+            "Upper",
+        )),
+        Block::Table(Table::new(
+            format!("Estimates by {}", field.label.to_lowercase()),
+            "persons (after linkage)",
+            ["Stratum", "Persons seen", "Estimate", "95% interval"].map(str::to_owned).to_vec(),
+            rows,
+            vec![1, 2],
+        )),
+    ];
+    let mut notes = vec![format!(
+        "Each stratum is estimated on its own, with the same method as the whole; the strata add up to {} against {} when all persons are estimated together. Intervals are added in quadrature (the strata are disjoint).",
+        format_count(round_estimate(total.estimate)),
+        format_count(round_estimate(pooled.estimate)),
+    )];
+    if !total.complete {
+        notes.push(format!(
+            "Strata without an estimate are added as seen ({} persons), without the victims no agency saw: the total is a lower figure.",
+            format_count(total.observed_in_refused)
+        ));
+    }
+    blocks.push(Block::Notes(notes));
+    blocks
 }
 
 /// What the bounded review list holds and leaves out, in words.

@@ -22,6 +22,9 @@ pub struct Settings {
     pub disclosure: DisclosureSettings,
     #[serde(default)]
     pub linkage: LinkageSettings,
+    /// `[estimate]`: the estimates by stratum.
+    #[serde(default)]
+    pub estimate: EstimateSettings,
     /// Linkage in encoded space, needed when some source sends encodings instead of names.
     pub encoding: Option<EncodingSettings>,
     /// Monitoring of States' measures (`palermo monitor`), imported by `palermo run`.
@@ -125,6 +128,33 @@ fn default_min_cell() -> u64 {
     5
 }
 
+/// `[estimate]`: Multiple Systems Estimation by stratum.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateSettings {
+    /// Fields the persons are split by, one at a time, for estimates by stratum (`sex`,
+    /// `age_group`, `exploitation`, or any other categorical field); empty: none.
+    #[serde(default = "default_strata")]
+    pub strata: Vec<String>,
+    /// A stratum with fewer persons seen than this gets no estimate (the reason is said).
+    #[serde(default = "default_min_stratum")]
+    pub min_stratum: u64,
+}
+
+impl Default for EstimateSettings {
+    fn default() -> Self {
+        EstimateSettings { strata: default_strata(), min_stratum: default_min_stratum() }
+    }
+}
+
+fn default_strata() -> Vec<String> {
+    ["sex", "age_group", "exploitation"].map(str::to_owned).to_vec()
+}
+
+fn default_min_stratum() -> u64 {
+    50
+}
+
 /// `[linkage]`: how record linkage hands work to reviewers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -192,6 +222,14 @@ impl Settings {
                 "disclosure.min_cell {} is below {MIN_CELL_FLOOR}: counts of one or two persons single them out, so Palermo does not publish with a lower threshold",
                 self.disclosure.min_cell
             ));
+        }
+        for field in &self.estimate.strata {
+            if !crate::strata::is_stratifying_field(field) {
+                return Err(format!(
+                    "estimate.strata: `{field}` is not a field persons can be split by (one of: {})",
+                    crate::strata::stratifying_fields().join(", ")
+                ));
+            }
         }
         if let Some(e) = &self.encoding
             && !(e.threshold > 0.0 && e.threshold <= 1.0)

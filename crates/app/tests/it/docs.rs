@@ -124,6 +124,7 @@ fn the_settings_reference_has_every_key() {
         population: Some(PopulationSettings { file: "p".into() }),
         disclosure: DisclosureSettings::default(),
         linkage: LinkageSettings::default(),
+        estimate: EstimateSettings::default(),
         encoding: Some(EncodingSettings { schema: "s".into(), secret_file: "k".into(), threshold: 0.8 }),
         monitor: Some(MonitorSettings { data: "d".into(), replies: Some("r".into()) }),
         limits: ingest::Limits::default(),

@@ -7,3 +7,4 @@ mod fixtures;
 mod import;
 mod postgres;
 mod review;
+mod strata;

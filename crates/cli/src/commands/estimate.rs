@@ -30,6 +30,11 @@ pub struct EstimateArgs {
     /// p-value threshold of the stepwise rule.
     #[arg(long, default_value_t = 0.02)]
     pub pthresh: f64,
+    /// Also estimate by stratum of these fields, one at a time (comma-separated: sex, age_group,
+    /// exploitation, …; `none` for no strata) [default: on the observatory, `[estimate] strata` in
+    /// palermo.toml; not with --counts].
+    #[arg(long, value_delimiter = ',')]
+    pub strata: Option<Vec<String>>,
 }
 
 pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
@@ -42,6 +47,10 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         ..Default::default()
     };
     let mut linked = None;
+    let mut strata = Vec::new();
+    if args.counts.is_some() && args.strata.is_some() {
+        anyhow::bail!("--strata needs the observatory's linked persons, not --counts");
+    }
     let report = match &args.counts {
         Some(path) => app::estimate::estimate_counts(path, &options, &Bar::default())?,
         None => {
@@ -55,6 +64,25 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
                 "an estimate needs the linked records of two or more sources with identifying fields (or give --counts)",
             )?;
             let report = app::estimate::estimate_table(&linkage.capture_table()?, &options, &Bar::default())?;
+            let settings = &observatory.settings;
+            let fields = match &args.strata {
+                Some(fields) if fields.iter().any(|f| f == "none") => Vec::new(),
+                Some(fields) => fields.clone(),
+                None => settings.estimate.strata.clone(),
+            };
+            if let Some(bad) = fields.iter().find(|f| !app::strata::is_stratifying_field(f)) {
+                anyhow::bail!(
+                    "--strata: `{bad}` is not a field persons can be split by (one of: {})",
+                    app::strata::stratifying_fields().join(", ")
+                );
+            }
+            strata = app::strata::estimate(
+                &linkage,
+                &fields,
+                &options,
+                settings.estimate.min_stratum,
+                settings.disclosure.min_cell,
+            )?;
             linked = Some((linkage.uncertainty(&report), linkage.warnings));
             report
         }
@@ -65,9 +93,16 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
             map.insert("linkage_uncertainty".to_owned(), serde_json::to_value(uncertainty)?);
             map.insert("linkage_warnings".to_owned(), serde_json::to_value(warnings)?);
         }
+        if let (false, Some(map)) = (strata.is_empty(), json.as_object_mut()) {
+            map.insert("strata".to_owned(), serde_json::to_value(&strata)?);
+        }
         print_json(&json)?;
     } else if matches!(globals.format, Format::Csv | Format::Markdown) {
-        print(&estimate_table(&report, linked.as_ref().and_then(|(u, _)| u.as_ref())).render(globals.format)?)?;
+        let mut table = estimate_table(&report, linked.as_ref().and_then(|(u, _)| u.as_ref()));
+        for field in &strata {
+            strata_rows(&mut table, field);
+        }
+        print(&table.render(globals.format)?)?;
     } else {
         let mut text = report.render_text();
         if let Some((uncertainty, warnings)) = &linked {
@@ -80,6 +115,9 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
             for warning in warnings {
                 text.push_str(&format!("  warning: {warning}\n"));
             }
+        }
+        for field in &strata {
+            text.push_str(&strata_text(field));
         }
         print(&text)?;
     }
@@ -111,4 +149,68 @@ fn estimate_table(report: &app::estimate::EstimateReport, linkage: Option<&app::
     interval("95% BCa bootstrap", report.ci_bca);
     interval("95% linkage errors included", linkage.map(|u| u.interval));
     table
+}
+
+/// One field's strata for people: a line per stratum and the total.
+fn strata_text(field: &app::strata::FieldStrata) -> String {
+    let mut text = format!("\nby {} (each stratum estimated on its own):\n", field.label.to_lowercase());
+    let seen = |s: &app::strata::Stratum| s.observed.map_or_else(|| "withheld".to_owned(), |n| n.to_string());
+    for s in &field.strata {
+        match (s.estimate, s.interval, &s.refused) {
+            (Some(e), Some([lo, hi]), _) => {
+                text.push_str(&format!(
+                    "  {:<28} seen {:>8}  estimate {:>10.0}  95% {:.0}–{:.0}\n",
+                    s.label,
+                    seen(s),
+                    e,
+                    lo,
+                    hi
+                ));
+            }
+            (_, _, reason) => text.push_str(&format!(
+                "  {:<28} seen {:>8}  no estimate: {}\n",
+                s.label,
+                seen(s),
+                reason.as_deref().unwrap_or("")
+            )),
+        }
+    }
+    let t = &field.total;
+    text.push_str(&format!(
+        "  {:<28}                 estimate {:>10.0}  95% {:.0}–{:.0}{}\n",
+        "strata added up",
+        t.estimate,
+        t.interval[0],
+        t.interval[1],
+        if t.complete {
+            String::new()
+        } else {
+            format!(" (incomplete: {} persons of strata without an estimate added as seen)", t.observed_in_refused)
+        }
+    ));
+    text
+}
+
+/// One field's strata as rows of the estimate table.
+fn strata_rows(table: &mut Table, field: &app::strata::FieldStrata) {
+    let number = |x: f64| format!("{x:.0}");
+    for s in &field.strata {
+        let name = format!("{} = {}", field.field, s.value);
+        match (s.estimate, s.interval) {
+            (Some(e), Some([lo, hi])) => table.push(vec![name, number(e), number(lo), number(hi)]),
+            _ => table.push(vec![
+                name,
+                format!("no estimate: {}", s.refused.as_deref().unwrap_or("")),
+                String::new(),
+                String::new(),
+            ]),
+        }
+    }
+    let t = &field.total;
+    table.push(vec![
+        format!("{} strata added up", field.field),
+        number(t.estimate),
+        number(t.interval[0]),
+        number(t.interval[1]),
+    ]);
 }
