@@ -556,7 +556,7 @@ fn linkage_section(
                 "Upper",
             ));
         }
-        section.push(Block::Notes(vec![
+        let mut notes = vec![
             format!(
                 "{} persons were seen by at least one of {} lists; the estimate of the total is {} (model: {}; terms {}).",
                 format_count(e.observed),
@@ -566,7 +566,23 @@ fn linkage_section(
                 if e.model.is_empty() { "main effects only".to_owned() } else { e.model.join(", ") }
             ),
             "Multiple Systems Estimation assumes a closed population over the period, that linkage found who is on which list, and that the selected log-linear model captures how the lists depend on each other. Heterogeneity that no model term captures biases the estimate, usually downwards; treat it as an order of magnitude with its interval, not as a count.".to_owned(),
-        ]));
+        ];
+        if let Some(u) = uncertainty {
+            let width = |[lo, hi]: [f64; 2]| hi - lo;
+            let (before, after) = (width(u.statistical_interval), width(u.interval));
+            notes.push(format!(
+                "Linkage errors: the estimate was repeated on {} linkages drawn from the borderline pairs' match probabilities (estimates {}–{}); including their spread widens the 95% interval from {}–{} to {}–{}{}.",
+                u.draws,
+                format_count(round_estimate_to(u.estimate_range[0], Rounding::Down)),
+                format_count(round_estimate_to(u.estimate_range[1], Rounding::Up)),
+                format_count(round_estimate_to(u.statistical_interval[0], Rounding::Down)),
+                format_count(round_estimate_to(u.statistical_interval[1], Rounding::Up)),
+                format_count(round_estimate_to(u.interval[0], Rounding::Down)),
+                format_count(round_estimate_to(u.interval[1], Rounding::Up)),
+                if before > 0.0 { format!(" ({:+.1}% wider)", 100.0 * (after / before - 1.0)) } else { String::new() },
+            ));
+        }
+        section.push(Block::Notes(notes));
     }
     section
 }
