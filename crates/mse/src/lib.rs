@@ -41,12 +41,16 @@
 //! ```
 
 mod check;
+pub mod dga;
 mod dist;
 mod error;
 mod glm;
 mod interval;
+pub mod lcmcr;
+mod mcmc;
 mod model;
 mod progress;
+pub mod rcapture;
 mod report;
 mod select;
 mod strata;
