@@ -385,21 +385,39 @@ impl<'a> Sampler<'a> {
 
     fn sample_classes_of_observed(&mut self) {
         let (k, j) = (self.k, self.data.j);
-        let nu: Vec<f64> = self.log_nu.iter().map(|l| l.exp()).collect();
-        for (m, (&pattern, &f)) in self.data.patterns.iter().zip(&self.data.freq).enumerate() {
-            let mut total = 0.0;
-            for class in 0..k {
-                let mut w = nu[class];
-                for list in 0..j {
-                    w *= if pattern >> list & 1 == 1 { self.on[list * k + class] } else { self.off[list * k + class] };
-                }
-                self.weights[class] = w;
-                total += w;
+        // Per class: its weight times P(on no list), and the odds of being on each
+        // list; a pattern's weight is the first times the odds of its lists.
+        // Classes go heaviest first, so the multinomials below settle their
+        // counts in few binomial draws.
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by(|&a, &b| self.log_nu[b].total_cmp(&self.log_nu[a]));
+        let mut base = vec![0.0; k];
+        let mut odds = vec![0.0; j * k];
+        for (slot, &class) in order.iter().enumerate() {
+            let mut b = self.log_nu[class].exp();
+            for list in 0..j {
+                b *= self.off[list * k + class];
+                odds[list * k + slot] = self.on[list * k + class] / self.off[list * k + class];
             }
-            if !(total.is_normal()) {
-                // Products underflowed: redo in logs, scaled by the largest.
-                let logs: Vec<f64> = (0..k)
-                    .map(|class| {
+            base[slot] = b;
+        }
+        let mut counts = vec![0u64; k];
+        for (m, (&pattern, &f)) in self.data.patterns.iter().zip(&self.data.freq).enumerate() {
+            self.weights.copy_from_slice(&base);
+            let mut rest = pattern;
+            while rest != 0 {
+                let list = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                for (w, o) in self.weights.iter_mut().zip(&odds[list * k..(list + 1) * k]) {
+                    *w *= o;
+                }
+            }
+            let mut total: f64 = self.weights.iter().sum();
+            if !(total.is_normal() && total.is_finite()) {
+                // Products underflowed or overflowed: redo in logs, scaled by the largest.
+                let logs: Vec<f64> = order
+                    .iter()
+                    .map(|&class| {
                         self.log_nu[class]
                             + (0..j)
                                 .map(|list| {
@@ -413,14 +431,15 @@ impl<'a> Sampler<'a> {
                     })
                     .collect();
                 let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                total = 0.0;
-                for class in 0..k {
-                    self.weights[class] = (logs[class] - top).exp();
-                    total += self.weights[class];
+                for (w, l) in self.weights.iter_mut().zip(&logs) {
+                    *w = (l - top).exp();
                 }
+                total = self.weights.iter().sum();
             }
-            let out = &mut self.z[m * k..(m + 1) * k];
-            multinomial(&mut self.rng, f, &self.weights, total, out);
+            multinomial(&mut self.rng, f, &self.weights, total, &mut counts);
+            for (slot, &class) in order.iter().enumerate() {
+                self.z[m * k + class] = counts[slot];
+            }
         }
     }
 
@@ -432,18 +451,24 @@ impl<'a> Sampler<'a> {
                 class_total[class] += self.z[m * k + class];
             }
         }
+        // ones[list][class]: people of the class on the list.
+        let mut ones = vec![0u64; j * k];
+        for (m, &pattern) in self.data.patterns.iter().enumerate() {
+            let row = &self.z[m * k..(m + 1) * k];
+            let mut rest = pattern;
+            while rest != 0 {
+                let list = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                for (acc, &c) in ones[list * k..(list + 1) * k].iter_mut().zip(row) {
+                    *acc += c;
+                }
+            }
+        }
         for list in 0..j {
             for class in 0..k {
-                let ones: u64 = self
-                    .data
-                    .patterns
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| *p >> list & 1 == 1)
-                    .map(|(m, _)| self.z[m * k + class])
-                    .sum();
-                let zeros = class_total[class] - ones;
-                let (on, off) = beta_pair(&mut self.rng, 1.0 + ones as f64, 1.0 + zeros as f64);
+                let on_list = ones[list * k + class];
+                let off_list = class_total[class] - on_list;
+                let (on, off) = beta_pair(&mut self.rng, 1.0 + on_list as f64, 1.0 + off_list as f64);
                 self.on[list * k + class] = on;
                 self.off[list * k + class] = off;
             }
@@ -649,7 +674,7 @@ fn truncated_negative_binomial(rng: &mut ChaCha8Rng, n: f64, p_fail: f64, cap: u
 
 /// Below this many draws a multinomial is drawn one categorical draw at a time
 /// (a uniform and a short scan), cheaper than a binomial per class.
-const CATEGORICAL_BELOW: u64 = 24;
+const CATEGORICAL_BELOW: u64 = 12;
 
 /// Counts of `n` draws over categories with weights `w` (sum `total`) into `out`:
 /// conditional binomials class by class (Davis 1993) until few draws are left,
