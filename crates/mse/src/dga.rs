@@ -325,7 +325,7 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
     // summed in order into its own accumulator, the chunks then added in order:
     // the same sums, bit for bit, on any number of cores.
     let chunk = kept.len().div_ceil(256).max(16);
-    let partials: Vec<(Vec<f64>, Vec<(usize, f64)>)> = kept
+    let partials: Vec<ChunkSums> = kept
         .par_chunks(chunk)
         .map(|models| {
             if progress.is_cancelled() {
@@ -416,6 +416,9 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
         warnings,
     })
 }
+
+/// One chunk's weights by unseen count, and each of its models' total weight.
+type ChunkSums = (Vec<f64>, Vec<(usize, f64)>);
 
 /// The pattern `h` restricted to the lists of `s`, packed into `|s|` bits.
 fn compress(h: u32, s: u32) -> usize {
