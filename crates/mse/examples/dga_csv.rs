@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options = mse::dga::DgaOptions { max_missing, ..Default::default() };
     let mut report = mse::dga::estimate_dga(&table, &options, &mse::NoProgress)?;
     let elapsed = start.elapsed().as_secs_f64();
+    eprint!("{}", report.render_text());
     report.posterior.clear();
     println!("{}", serde_json::to_string_pretty(&report)?);
     eprintln!("elapsed_seconds {elapsed:.6}");

@@ -17,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if next.as_deref() == Some("rcapture") {
         let report = mse::rcapture::closedp(&table, &mse::rcapture::ClosedpOptions::default())?;
         println!("{}", serde_json::to_string_pretty(&report)?);
+        eprint!("{}", report.render_text());
         return Ok(());
     }
     let defaults = mse::lcmcr::LcmcrOptions::default();
@@ -32,6 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut report = mse::lcmcr::estimate_lcmcr(&table, &options, &mse::NoProgress)?;
     let elapsed = start.elapsed().as_secs_f64();
+    eprint!("{}", report.render_text());
     report.samples.clear();
     println!("{}", serde_json::to_string_pretty(&report)?);
     eprintln!("elapsed_seconds {elapsed:.6}");

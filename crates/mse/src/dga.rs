@@ -28,6 +28,8 @@
 
 #![allow(clippy::needless_range_loop)] // index loops over bit positions read more plainly here
 
+use std::fmt::Write as _;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
@@ -108,6 +110,45 @@ pub struct DgaReport {
     pub posterior: Vec<f64>,
     /// Plain-words warnings (mass at the end of the grid).
     pub warnings: Vec<String>,
+}
+
+impl DgaReport {
+    /// The report for people: the averaged posterior of N and the leading models.
+    pub fn render_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "Bayesian model averaging over decomposable graphs, dga ({} lists: {})",
+            self.lists.len(),
+            self.lists.join(", ")
+        );
+        let _ = writeln!(s, "  observed cases     {}", self.observed);
+        let _ = writeln!(
+            s,
+            "  prior              delta {}, p(N) ~ 1/N for 0..={} unseen, {} models equally likely",
+            self.delta, self.missing_grid[1], self.models
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(s, "  {:<24} {:>12} {:>12} {:>12} {:>12}", "", "median", "mean", "lower", "upper");
+        let _ = writeln!(
+            s,
+            "  {:<24} {:>12.0} {:>12.0} {:>12.0} {:>12.0}",
+            format!("total ({}%)", self.level * 100.0),
+            self.median,
+            self.mean,
+            self.interval[0],
+            self.interval[1]
+        );
+        let _ = writeln!(s);
+        let _ = writeln!(s, "  most probable models:");
+        for m in &self.top_models {
+            let _ = writeln!(s, "    {:>8.4}  [{}]", m.probability, m.cliques.join("] ["));
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "  warning: {w}");
+        }
+        s
+    }
 }
 
 /// Every decomposable (chordal) graph on `t` vertices, `1 <= t <= 8`, in a fixed

@@ -46,6 +46,8 @@
 
 #![allow(clippy::needless_range_loop)] // index loops over small matrices read more plainly here
 
+use std::fmt::Write as _;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, Gamma, Poisson};
@@ -181,6 +183,62 @@ pub struct LcmcrReport {
     pub diagnostics: LcmcrDiagnostics,
     /// The kept draws of `N`, one vector per chain.
     pub samples: Vec<Vec<u64>>,
+}
+
+impl LcmcrReport {
+    /// The report for people: pooled posterior, each chain, diagnostics and warnings.
+    pub fn render_text(&self) -> String {
+        let mut s = String::new();
+        let st = &self.settings;
+        let d = &self.diagnostics;
+        let pct = st.level * 100.0;
+        let _ = writeln!(s, "Latent-class MSE, LCMCR model ({} lists: {})", self.lists.len(), self.lists.join(", "));
+        let _ = writeln!(s, "  observed cases     {}", self.observed);
+        let _ = writeln!(
+            s,
+            "  settings           K {}, a_alpha {}, b_alpha {}, burn-in {}, {} draws x thinning {}, {} chains, seed {}",
+            st.k, st.a_alpha, st.b_alpha, st.burnin, st.samples, st.thinning, st.chains, st.seed
+        );
+        let cap = match d.max_n {
+            Some(max) => format!(
+                "N <= {max} (n0 <= {} n, as LCMCR); {} draws redrawn",
+                st.max_unseen_ratio.unwrap_or(f64::NAN),
+                d.redrawn
+            ),
+            None => "none".to_owned(),
+        };
+        let _ = writeln!(s, "  cap on N           {cap}");
+        let _ = writeln!(s);
+        let _ = writeln!(s, "  {:<24} {:>12} {:>12} {:>12} {:>12}", "", "median", "mean", "lower", "upper");
+        let _ = writeln!(
+            s,
+            "  {:<24} {:>12.0} {:>12.0} {:>12.0} {:>12.0}",
+            format!("all chains ({pct}%)"),
+            self.median,
+            self.mean,
+            self.interval[0],
+            self.interval[1]
+        );
+        for (i, c) in self.chains.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "  {:<24} {:>12.0} {:>12.0} {:>12.0} {:>12.0}",
+                format!("chain {}", i + 1),
+                c.median,
+                c.mean,
+                c.interval[0],
+                c.interval[1]
+            );
+        }
+        let _ = writeln!(s);
+        let rhat = d.rhat.map_or("-".to_owned(), |r| format!("{r:.3}"));
+        let modes: Vec<String> = d.modes.iter().map(|m| format!("{:.0} ({:.0}%)", m.at, 100.0 * m.share)).collect();
+        let _ = writeln!(s, "  split R-hat {rhat}, effective sample size {:.0}, modes: {}", d.ess, modes.join(", "));
+        for w in &d.warnings {
+            let _ = writeln!(s, "  warning: {w}");
+        }
+        s
+    }
 }
 
 /// The options a report was made with.
@@ -796,7 +854,9 @@ fn summarise(table: &CaptureTable, o: &LcmcrOptions, data: &Data, runs: Vec<Chai
     }
     if ess < 100.0 * o.chains as f64 {
         warnings.push(format!(
-            "effective sample size {ess:.0} is below 100 per chain: the interval's limits carry noticeable Monte Carlo error"
+            "effective sample size {ess:.0} ({:.0} per chain) is below 100 per chain: the interval's limits carry \
+             noticeable Monte Carlo error; run longer chains or more of them",
+            ess / o.chains as f64
         ));
     }
     if let Some(cap) = max_n

@@ -30,6 +30,8 @@
 //! follow R's `glm.fit` step by step, so they agree with Rcapture 1.4-4 to
 //! rounding error (see `tests/it/rcapture.rs`).
 
+use std::fmt::Write as _;
+
 use nalgebra::DMatrix;
 use serde::Serialize;
 
@@ -189,6 +191,40 @@ pub struct ClosedpReport {
     pub fits: Vec<ClosedFit>,
     /// Models that could not be fitted.
     pub failures: Vec<ClosedFailure>,
+}
+
+impl ClosedpReport {
+    /// The table for people, as Rcapture prints it.
+    pub fn render_text(&self) -> String {
+        let mut s = String::new();
+        let _ =
+            writeln!(s, "Rcapture's closed-population models ({} lists: {})", self.lists.len(), self.lists.join(", "));
+        let _ = writeln!(s, "  observed cases     {}", self.observed);
+        let _ = writeln!(s);
+        let _ = writeln!(
+            s,
+            "  {:<16} {:>12} {:>10} {:>10} {:>5} {:>10} {:>10}",
+            "model", "abundance", "stderr", "deviance", "df", "AIC", "BIC"
+        );
+        for f in &self.fits {
+            let _ = writeln!(
+                s,
+                "  {:<16} {:>12.1} {:>10.1} {:>10.3} {:>5} {:>10.3} {:>10.3}{}",
+                f.model,
+                f.abundance,
+                f.stderr,
+                f.deviance,
+                f.df,
+                f.aic,
+                f.bic,
+                if f.warnings.is_empty() { String::new() } else { format!("  ({})", f.warnings.join("; ")) }
+            );
+        }
+        for failure in &self.failures {
+            let _ = writeln!(s, "  {:<16} not fitted: {}", failure.model, failure.reason);
+        }
+        s
+    }
 }
 
 /// Fits every model of `closedp.t` (Mb and Mbh excepted) to `table`. A model

@@ -133,6 +133,8 @@ fn the_cap_is_applied_and_reported() {
     assert!(report.samples.iter().flatten().all(|&v| v <= cap));
     assert!(report.diagnostics.redrawn > 0);
     assert!(report.diagnostics.warnings.iter().any(|w| w.contains("cap")), "{:?}", report.diagnostics.warnings);
+    let text = report.render_text();
+    assert!(text.contains(&format!("N <= {cap}")) && text.contains("warning:"), "{text}");
     let uncapped =
         estimate_lcmcr(&table, &LcmcrOptions { max_unseen_ratio: None, ..options }, &NoProgress).expect("runs");
     assert_eq!(uncapped.diagnostics.max_n, None);
