@@ -310,3 +310,109 @@ pub(crate) fn irls(design: &Design, y: &[f64], tol_override: Option<f64>) -> Res
     };
     Ok(IrlsOut { beta, mu, deviance: dev, intercept_var, iterations, converged })
 }
+
+/// A Poisson log-linear fit over a dense design, as R's `glm(y ~ 0 + X, family = poisson)`.
+#[derive(Debug, Clone)]
+pub(crate) struct DenseFit {
+    /// Coefficients, in the design's column order.
+    pub beta: Vec<f64>,
+    /// Fitted means.
+    pub mu: Vec<f64>,
+    /// Poisson deviance.
+    pub deviance: f64,
+    /// Poisson log-likelihood with the `-log y!` terms (R's `logLik`).
+    pub log_likelihood: f64,
+    /// Unscaled covariance of the coefficients (`summary.glm`'s `cov.unscaled`),
+    /// from the weights of the last iteration as R computes it.
+    pub covariance: DMatrix<f64>,
+    /// IRLS iterations.
+    pub iterations: usize,
+    /// Whether the deviance criterion was met within 25 iterations.
+    pub converged: bool,
+}
+
+/// Fits the Poisson log-linear model `log mu = X beta` to `y` by IRLS, step for
+/// step as R's `glm.fit` (start `mu = y + 0.1`, relative deviance change below
+/// `1e-8`, at most 25 iterations, step halving on a non-finite deviance). The
+/// design may hold any real values (Rcapture's heterogeneity columns); it must
+/// have full column rank, else [`Error::Fit`].
+pub(crate) fn fit_dense(x: &DMatrix<f64>, y: &[f64]) -> Result<DenseFit> {
+    let (n, p) = x.shape();
+    if n != y.len() || p == 0 {
+        return Err(Error::Fit { reason: format!("design of {n} rows and {p} columns for {} counts", y.len()) });
+    }
+    let eps_mu = f64::EPSILON;
+    let mut eta: Vec<f64> = y.iter().map(|&v| (v + 0.1).ln()).collect();
+    let mut mu: Vec<f64> = eta.iter().map(|e| e.exp().max(eps_mu)).collect();
+    let mut dev_old = deviance(y, &mu);
+    let mut beta = vec![0.0; p];
+    let mut beta_old: Option<Vec<f64>> = None;
+    let mut chol_last = None;
+    let mut converged = false;
+    let mut iterations = 0;
+    let mut dev = dev_old;
+    for iter in 1..=MAX_ITER {
+        iterations = iter;
+        let mut gram = DMatrix::<f64>::zeros(p, p);
+        let mut rhs = DVector::<f64>::zeros(p);
+        for c in 0..n {
+            let z = eta[c] + (y[c] - mu[c]) / mu[c];
+            let w = mu[c];
+            for a in 0..p {
+                let xa = x[(c, a)];
+                if xa == 0.0 {
+                    continue;
+                }
+                rhs[a] += w * xa * z;
+                for b in 0..=a {
+                    gram[(a, b)] += w * xa * x[(c, b)];
+                }
+            }
+        }
+        for a in 0..p {
+            for b in 0..a {
+                gram[(b, a)] = gram[(a, b)];
+            }
+        }
+        let chol = nalgebra::Cholesky::new(gram).ok_or_else(|| Error::Fit {
+            reason: "design not of full rank (weighted normal equations singular)".into(),
+        })?;
+        let new_beta = chol.solve(&rhs);
+        chol_last = Some(chol);
+        let mut start: Vec<f64> = new_beta.iter().copied().collect();
+        let mut k = 0;
+        loop {
+            for c in 0..n {
+                eta[c] = (0..p).map(|a| x[(c, a)] * start[a]).sum();
+                mu[c] = eta[c].exp().max(eps_mu);
+            }
+            dev = deviance(y, &mu);
+            if dev.is_finite() {
+                break;
+            }
+            let Some(old) = &beta_old else {
+                return Err(Error::Fit { reason: "non-finite deviance at the first step".into() });
+            };
+            k += 1;
+            if k > MAX_ITER {
+                return Err(Error::Fit { reason: "could not reduce the step to a finite deviance".into() });
+            }
+            for (s, o) in start.iter_mut().zip(old) {
+                *s = (*s + o) / 2.0;
+            }
+        }
+        beta = start;
+        if (dev - dev_old).abs() / (dev.abs() + 0.1) < EPSILON {
+            converged = true;
+            break;
+        }
+        dev_old = dev;
+        beta_old = Some(beta.clone());
+    }
+    let covariance = match chol_last {
+        Some(chol) => chol.inverse(),
+        None => DMatrix::from_element(p, p, f64::NAN),
+    };
+    let log_likelihood = y.iter().zip(&mu).map(|(&yi, &mi)| poisson_log_density(yi, mi)).sum();
+    Ok(DenseFit { beta, mu, deviance: dev, log_likelihood, covariance, iterations, converged })
+}

@@ -21,6 +21,18 @@
 //!   replicate, replicates in parallel yet reproducible from the seed);
 //! - [`estimate_strata`] does it per stratum, with each stratum's list structure.
 //!
+//! Three more estimators sit in their own modules, each with typed options whose
+//! `Default` is the R package's and a `Serialize` report with `render_text`:
+//!
+//! - [`rcapture`]: Rcapture's classical closed-population models (M0, Mt, and
+//!   heterogeneity models Mh and Mth: Chao's lower bound, Poisson2, Darroch,
+//!   Gamma3.5) as Poisson log-linear fits;
+//! - [`lcmcr`]: the Bayesian non-parametric latent-class model of LCMCR
+//!   (Manrique-Vallier 2016), several seeded chains in parallel, with R-hat,
+//!   effective sample size, modes and the cap on N stated;
+//! - [`dga`]: Bayesian model averaging over decomposable graphical models
+//!   (Madigan and York 1997) as the R package dga computes it, for 3 to 8 lists.
+//!
 //! The engine is sans-IO: text and numbers in, a [`EstimateReport`] out
 //! (`Serialize`, and [`EstimateReport::render_text`] for people).
 //!
@@ -41,12 +53,16 @@
 //! ```
 
 mod check;
+pub mod dga;
 mod dist;
 mod error;
 mod glm;
 mod interval;
+pub mod lcmcr;
+mod mcmc;
 mod model;
 mod progress;
+pub mod rcapture;
 mod report;
 mod select;
 mod strata;

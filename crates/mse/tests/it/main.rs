@@ -4,7 +4,10 @@
 mod bootstrap;
 mod checks;
 mod common;
+mod dga;
+mod lcmcr;
 mod parse;
+mod rcapture;
 mod reference;
 mod report;
 mod selection;
