@@ -55,6 +55,7 @@ fn hostile_report(text: &str) -> Report {
                 .with(Table::new(text, text, vec![text.into()], vec![vec![text.into()]], vec![]))
                 .with(Chart::bar(text, vec![json!({"k": text, "v": 1})], "k", "v", None).with_caption(text)),
         ],
+        ..Report::default()
     }
 }
 
