@@ -505,7 +505,8 @@ impl Chart {
             "data": {"values": rows},
             "encoding": {
                 "x": {"field": field(x), "type": "nominal", "sort": null, "title": x,
-                      "axis": {"labelAngle": 0, "orient": "top", "domain": false, "ticks": false}},
+                      "axis": {"labelAngle": label_angle(&rows, x), "orient": "top", "domain": false,
+                               "ticks": false, "labelLimit": LABEL_LIMIT}},
                 "y": {"field": field(y), "type": "nominal", "sort": null, "title": null,
                       "axis": {"domain": false, "ticks": false, "labelLimit": LABEL_LIMIT}},
             },
@@ -828,9 +829,13 @@ fn bar_band_height(n_rows: usize) -> u64 {
     (n_rows.max(1) * 26 + 10) as u64
 }
 
-/// Long category lists are slanted so their labels do not overlap.
+/// Long category lists, and categories with long names, are slanted so that their labels do not
+/// overlap, even on a printed page (a plot about 600 pixels wide, labels about 7 pixels a
+/// character).
 fn label_angle(rows: &[Value], x: &str) -> i32 {
-    if distinct(rows, x) > 8 { -35 } else { 0 }
+    let labels: BTreeSet<String> = rows.iter().map(|row| cell(&row[x])).collect();
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    if labels.len() > 8 || labels.len() * (widest + 2) * 7 > 600 { -35 } else { 0 }
 }
 
 fn distinct(rows: &[Value], name: &str) -> usize {

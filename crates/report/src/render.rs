@@ -157,6 +157,7 @@ impl Page {
             encode_double_quoted_attribute(&id),
             encode_double_quoted_attribute(&id)
         );
+        self.push("<div class=\"section-head\">\n");
         let _ = writeln!(
             self.out,
             "<h2 id=\"{}-title\"><span class=\"section-number\">{}</span> {}</h2>",
@@ -167,7 +168,14 @@ impl Page {
         if !section.intro.is_empty() {
             let _ = writeln!(self.out, "<p class=\"intro\">{}</p>", encode_text(&section.intro));
         }
-        for block in &section.blocks {
+        let mut blocks = section.blocks.iter();
+        // The heading, the intro and the first block are kept on one page in print: a heading
+        // is never left alone at the foot of a page.
+        if let Some(first) = blocks.next() {
+            self.block(first);
+        }
+        self.push("</div>\n");
+        for block in blocks {
             self.block(block);
         }
         self.push("</section>\n");
