@@ -899,7 +899,9 @@ fn vega_lite(dataset: &Dataset, round: &Round, name: &dyn Fn(Iso3) -> String) ->
         "data": {"values": values},
         "mark": "rect",
         "encoding": {
-            "x": {"field": "Measure", "type": "nominal", "sort": measure_order,
+            // No axis title: the labels say what they are, and a title would be drawn over the
+            // longest of them.
+            "x": {"field": "Measure", "type": "nominal", "sort": measure_order, "title": null,
                   "axis": {"labelAngle": -90, "labelLimit": 400}},
             "y": {"field": "State", "type": "nominal", "sort": state_names, "axis": {"labelLimit": 400}},
             "color": {"field": "level", "type": "nominal", "title": "Status",
