@@ -502,20 +502,20 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
         .filter(|m| dataset.facts_in(&round.id).any(|f| f.measure == m.code))
         .collect();
 
-    let markdown = write_markdown(
+    let context = Context {
         round,
         options,
-        &paragraphs,
-        &states,
-        &cells,
-        &measures_present,
-        &treaties,
-        &scores,
-        &gaps,
-        &name,
-    );
-    let html =
-        write_html(round, options, &paragraphs, &states, &cells, &measures_present, &treaties, &scores, &gaps, &name);
+        paragraphs: &paragraphs,
+        states: &states,
+        cells: &cells,
+        measures: &measures_present,
+        treaties: &treaties,
+        scores: &scores,
+        gaps: &gaps,
+        name: &name,
+    };
+    let markdown = write_markdown(&context);
+    let html = write_html(&context);
     let json = write_json(dataset, round, options, &paragraphs, &scores, &gaps, &treaties)?;
     let matrix_vega_lite = vega_lite(dataset, round, &name);
     let (mut markdown, mut html, mut json) = (markdown, html, json);
@@ -547,19 +547,28 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_markdown(
-    round: &Round,
-    options: &ReportOptions,
-    paragraphs: &[ReportParagraph],
-    states: &[Iso3],
-    cells: &BTreeMap<(Iso3, String), Status>,
-    measures: &[&MeasureDef],
-    treaties: &[TreatyStatus],
-    scores: &Scores,
-    gaps: &GapAnalysis,
-    name: &dyn Fn(Iso3) -> String,
-) -> String {
+/// What the Markdown and the HTML page of a round are written from: the same facts, two forms.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    round: &'a Round,
+    options: &'a ReportOptions,
+    /// The numbered paragraphs of the section.
+    paragraphs: &'a [ReportParagraph],
+    /// The States of the tables, in UN order.
+    states: &'a [Iso3],
+    /// Each State's status on each measure it reported.
+    cells: &'a BTreeMap<(Iso3, String), Status>,
+    /// The measures someone reported in the round, in vocabulary order.
+    measures: &'a [&'a MeasureDef],
+    treaties: &'a [TreatyStatus],
+    scores: &'a Scores,
+    gaps: &'a GapAnalysis,
+    /// A State's name as the round's year writes it in a table.
+    name: &'a dyn Fn(Iso3) -> String,
+}
+
+fn write_markdown(context: &Context) -> String {
+    let Context { round, options, paragraphs, states, cells, measures, treaties, scores, gaps, name } = *context;
     let mut md = String::new();
     let _ = writeln!(md, "## {}\n", options.title);
     let _ = writeln!(md, "<!-- round {}: {} -->\n", round.id, round.title);
@@ -686,19 +695,8 @@ fn paragraphs_html(paragraphs: &[ReportParagraph]) -> String {
     h
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_html(
-    round: &Round,
-    options: &ReportOptions,
-    paragraphs: &[ReportParagraph],
-    states: &[Iso3],
-    cells: &BTreeMap<(Iso3, String), Status>,
-    measures: &[&MeasureDef],
-    treaties: &[TreatyStatus],
-    scores: &Scores,
-    gaps: &GapAnalysis,
-    name: &dyn Fn(Iso3) -> String,
-) -> String {
+fn write_html(context: &Context) -> String {
+    let Context { round, options, paragraphs, states, cells, measures, treaties, scores, gaps, name } = *context;
     let e = html_escape;
     let mut h = String::new();
     let _ = write!(
