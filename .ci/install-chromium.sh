@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the report crate's browser test (headless rendering of
-# out/report.html), unless /usr/bin/chromium is already there. Idempotent; quiet; exits non-zero
-# when the install fails or leaves no browser behind. Needs root (CI runs as root).
+# Installs Debian's Chromium for the report's browser tests (headless rendering of
+# out/report.html, printing it to PDF) and poppler-utils (pdftotext, which reads the printed PDF's
+# text back), unless /usr/bin/chromium and /usr/bin/pdftotext are already there. Idempotent;
+# quiet; exits non-zero when the install fails or leaves a tool missing. Needs root (CI runs as
+# root).
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ]; then
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/pdftotext ]; then
   exit 0
 fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # With its recommended packages: they bring the fonts (fonts-liberation) the page is drawn in.
-apt-get install -y -qq chromium >/dev/null
+apt-get install -y -qq chromium poppler-utils >/dev/null
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "install-chromium: /usr/bin/chromium is still missing after apt-get install" >&2
-  exit 1
-fi
+for tool in /usr/bin/chromium /usr/bin/pdftotext; do
+  if [ ! -x "$tool" ]; then
+    echo "install-chromium: $tool is still missing after apt-get install" >&2
+    exit 1
+  fi
+done

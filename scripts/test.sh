@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs Palermo's whole test suite on a fresh machine: starts what the tests need (PostgreSQL at
-# 127.0.0.1:5432, headless Chromium for the report), then `cargo test`. Needs root (it installs
-# Debian's Chromium and starts PostgreSQL when they are not there yet). Ends by saying how many
-# checks could not run here (no ../shared datasets, no PostgreSQL, no Chromium) and why; under
-# CI=true such a check fails instead.
+# 127.0.0.1:5432, headless Chromium and pdftotext for the report), then `cargo test`. Needs root
+# (it installs Debian's Chromium and poppler-utils and starts PostgreSQL when they are not there
+# yet). Ends by saying how many checks could not run here (no ../shared datasets, no PostgreSQL,
+# no Chromium, no pdftotext) and why; under CI=true such a check fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

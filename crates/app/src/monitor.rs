@@ -426,11 +426,12 @@ fn holds(stored: &Dataset, configured: &Dataset) -> bool {
         })
 }
 
-/// Writes the compiled report as PDF: its HTML page printed by headless Chromium (see
+/// Writes the compiled report as PDF on `paper`: its HTML page printed by headless Chromium (see
 /// [`crate::pdf`]). The HTML goes to a temporary file beside `pdf`, removed afterwards.
-pub fn write_pdf(report: &CompiledReport, pdf: &Path) -> Result<()> {
+pub fn write_pdf(report: &CompiledReport, pdf: &Path, paper: ::report::Paper) -> Result<()> {
     let html = pdf.with_extension("print.html");
-    std::fs::write(&html, &report.html).map_err(io(&html))?;
+    let page = format!("<style>@page {{ size: {}; margin: 14mm 12mm; }}</style>\n</head>", paper.css());
+    std::fs::write(&html, report.html.replacen("</head>", &page, 1)).map_err(io(&html))?;
     let printed = crate::pdf::print_to_pdf(&html, pdf);
     let _ = std::fs::remove_file(&html);
     printed

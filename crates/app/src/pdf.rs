@@ -83,9 +83,11 @@ fn which(program: &Path) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
-/// Prints the HTML page `html` to `pdf` (A4, no browser header or footer), after giving its
-/// scripts time to draw the charts. The dates the browser writes into the PDF are replaced by
-/// a fixed one, so that the same page gives the same file.
+/// Prints the HTML page `html` to `pdf` (no browser header or footer), after giving its scripts
+/// time to draw the charts. The paper is the page's: a CSS `@page { size: … }` rule, which the
+/// report writes from `[report] paper` in `palermo.toml` (Chromium's own default is US Letter).
+/// The dates the browser writes into the PDF are replaced by a fixed one, so that the same page
+/// gives the same file.
 pub fn print_to_pdf(html: &Path, pdf: &Path) -> crate::Result<()> {
     let browser = find_browser().map_err(crate::Error::Pdf)?;
     let page = std::path::absolute(html).map_err(|source| crate::Error::Io { path: html.to_owned(), source })?;

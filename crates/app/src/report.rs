@@ -1,7 +1,7 @@
 //! The observatory's HTML report (`out/report.html`), built from its protected statistics: the
 //! page a national rapporteur could hand to a minister. Every number on it comes from a table that
-//! has passed disclosure control; suppressed cells are left out of charts and shown as `x` in
-//! tables.
+//! has passed disclosure control; a withheld cell is marked `x`, with the reason, in the charts
+//! and in the tables, never drawn as a zero.
 
 use std::collections::BTreeMap;
 
@@ -96,12 +96,17 @@ fn age_label(code: &str) -> String {
     }
 }
 
-/// Rows of a protected table as (key cells, visible count); suppressed rows are skipped.
-fn visible<'a>(table: Option<&'a StatTable>) -> impl Iterator<Item = (Vec<&'a str>, u64)> + 'a {
+/// Rows of a protected table as (key cells, count), the count `None` where disclosure control
+/// withheld it.
+fn counted<'a>(table: Option<&'a StatTable>) -> impl Iterator<Item = (Vec<&'a str>, Option<u64>)> + 'a {
     table.into_iter().flat_map(|t| {
         let count_at = t.columns.iter().position(|c| c == "count");
         t.rows.iter().filter_map(move |row| {
-            let n = row.get(count_at?)?.count()?;
+            let n = match row.get(count_at?)? {
+                Cell::Count(n) => Some(*n),
+                Cell::Suppressed => None,
+                _ => return None,
+            };
             let keys = row
                 .iter()
                 .filter_map(|c| match c {
@@ -114,19 +119,156 @@ fn visible<'a>(table: Option<&'a StatTable>) -> impl Iterator<Item = (Vec<&'a st
     })
 }
 
-fn as_table(table: &StatTable) -> Table {
+/// Rows of a protected table as (key cells, visible count); withheld rows are skipped (for
+/// headline figures, which are sums of what is published).
+fn visible<'a>(table: Option<&'a StatTable>) -> impl Iterator<Item = (Vec<&'a str>, u64)> + 'a {
+    counted(table).filter_map(|(keys, n)| Some((keys, n?)))
+}
+
+/// What a withheld cell means, for the reader.
+fn withheld_reason(min_cell: u64) -> String {
+    format!(
+        "withheld by disclosure control (a count from 1 to {}, or one from which such a count could be worked out)",
+        min_cell.saturating_sub(1)
+    )
+}
+
+/// A chart row with its count, or marked withheld (drawn as `x`, never as a zero).
+fn chart_row(mut row: Value, value: &str, n: Option<u64>, reason: &str) -> Value {
+    match n {
+        Some(n) => {
+            row[value] = json!(n);
+            row
+        }
+        None => report::charts::withheld(row, value, reason),
+    }
+}
+
+/// A column of a statistical table as headed for people: the CSV's snake_case name in words.
+fn column_label(column: &str) -> String {
+    match column {
+        "count" => "Count".to_owned(),
+        "age_group" => "Age group".to_owned(),
+        "quarantined_rows" => "Rows refused (quarantine)".to_owned(),
+        "per_100000" => "Per 100,000 population".to_owned(),
+        "percent_missing" => "Missing (%)".to_owned(),
+        "field" => "Field".to_owned(),
+        other => humanize(other),
+    }
+}
+
+/// `prosecuted_per_investigated` → "Prosecuted per investigated".
+fn humanize(code: &str) -> String {
+    let words = code.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A text cell of a statistical table as read by people: codes of a vocabulary as their labels,
+/// field names as the fields' labels, country codes as names.
+fn cell_label(column: &str, value: &str) -> String {
+    match column {
+        "sex" => sex_label(value),
+        "age_group" => age_label(value),
+        "field" => field_label(value),
+        "citizenship" | "country_of_exploitation" => country_name(value),
+        "source" => humanize(value),
+        _ => value.to_owned(),
+    }
+}
+
+fn field_label(name: &str) -> String {
+    model::RecordKind::Persons
+        .fields()
+        .iter()
+        .find(|f| f.name == name)
+        .map_or_else(|| humanize(name), |f| f.label.to_owned())
+}
+
+/// A country's name from the one country table; the code itself when it is not a country
+/// (`unknown`, `not_recorded`).
+fn country_name(code: &str) -> String {
+    match model::country::Iso3::parse(code).and_then(|iso3| model::country::countries().get(iso3)) {
+        Some(country) => country.name.clone(),
+        None => match code {
+            model::vocab::UNKNOWN => "Unknown".to_owned(),
+            model::vocab::NOT_RECORDED => "Not recorded".to_owned(),
+            other => other.to_owned(),
+        },
+    }
+}
+
+fn as_table(table: &StatTable, min_cell: u64) -> Table {
     let numeric: Vec<usize> = table
         .rows
         .first()
         .map(|row| row.iter().enumerate().filter(|(_, c)| !matches!(c, Cell::Text(_))).map(|(i, _)| i).collect())
         .unwrap_or_default();
-    Table::new(
+    let rows = table
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&table.columns)
+                .map(|(cell, column)| match cell {
+                    Cell::Text(text) => cell_label(column, text),
+                    Cell::Count(n) => format_count(*n),
+                    other => other.to_text(),
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = Table::new(
         table.title.clone(),
         table.unit.describe(),
-        table.columns.clone(),
-        table.rows.iter().map(|r| r.iter().map(Cell::to_text).collect()).collect(),
+        table.columns.iter().map(|c| column_label(c)).collect(),
+        rows,
         numeric,
-    )
+    );
+    if table.rows.iter().flatten().any(|c| matches!(c, Cell::Suppressed)) {
+        out = out.with_withheld_note(format!("{}: {}", report::WITHHELD_MARK, withheld_reason(min_cell)));
+    }
+    out
+}
+
+/// Text for HTML element content.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A log-linear model's terms as read by people: `+ labour_inspection:shelter` → "+ Labour
+/// inspection × Shelter" (the lists' ids in words, an interaction as ×).
+fn model_label(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            out.push_str(&humanize(word));
+            word.clear();
+        }
+    };
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            if c == ':' {
+                out.push_str(" × ");
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// "1 row", "2 rows": a count and its noun, singular or plural.
+fn count_of(n: u64, singular: &str, plural: &str) -> String {
+    format!("{} {}", format_count(n), if n == 1 { singular } else { plural })
 }
 
 fn format_count(n: u64) -> String {
@@ -143,6 +285,9 @@ fn format_count(n: u64) -> String {
 
 fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
     let settings = &observatory.settings;
+    let min_cell = settings.disclosure.min_cell;
+    let reason = withheld_reason(min_cell);
+    let reason = reason.as_str();
     let unit = statistics.unit.describe();
     let years: Vec<(String, u64)> =
         visible(statistics.table("detected_by_year")).map(|(k, n)| (k[0].to_owned(), n)).collect();
@@ -185,18 +330,22 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
             generated_note: "Generated by Palermo from the observatory's sources.".to_owned(),
             headline: vec![Figure::new("Detected victims", "0", unit)],
             sections,
+            paper: settings.report.paper,
         };
     }
     // What the report leaves out for want of data, said in the method notes.
     let mut left_out = Vec::new();
 
     // Trends.
-    let trend_rows: Vec<Value> = years.iter().map(|(y, n)| json!({"Year": y, "Detected victims": n})).collect();
-    let year_sex: Vec<Value> = visible(statistics.table("detected_by_year_sex"))
-        .map(|(k, n)| json!({"Year": k[0], "Sex": sex_label(k[1]), "Detected victims": n}))
+    let victims = "Detected victims";
+    let trend_rows: Vec<Value> = counted(statistics.table("detected_by_year"))
+        .map(|(k, n)| chart_row(json!({"Year": k[0]}), victims, n, reason))
         .collect();
-    let year_form: Vec<Value> = visible(statistics.table("detected_by_year_form"))
-        .map(|(k, n)| json!({"Year": k[0], "Form of exploitation": form_label(k[1]), "Detected victims": n}))
+    let year_sex: Vec<Value> = counted(statistics.table("detected_by_year_sex"))
+        .map(|(k, n)| chart_row(json!({"Year": k[0], "Sex": sex_label(k[1])}), victims, n, reason))
+        .collect();
+    let year_form: Vec<Value> = counted(statistics.table("detected_by_year_form"))
+        .map(|(k, n)| chart_row(json!({"Year": k[0], "Form of exploitation": form_label(k[1])}), victims, n, reason))
         .collect();
     // Charts without a row are left out (and sections left without a chart): an empty chart is a
     // page of bare axes.
@@ -231,18 +380,38 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
     }
 
     // Who the victims are.
-    let sex_age_rows: Vec<Value> = by_sex_age
-        .iter()
-        .map(|(s, a, n)| json!({"Sex": sex_label(s), "Age group": age_label(a), "Detected victims": n}))
+    let sex_age_rows: Vec<Value> = counted(statistics.table("detected_by_sex_age"))
+        .map(|(k, n)| chart_row(json!({"Sex": sex_label(k[0]), "Age group": age_label(k[1])}), victims, n, reason))
         .collect();
-    let mut citizenship: Vec<(String, u64)> =
-        visible(statistics.table("by_citizenship")).map(|(k, n)| (k[0].to_owned(), n)).collect();
-    citizenship.truncate(15);
-    let citizenship_rows: Vec<Value> =
-        citizenship.iter().map(|(c, n)| json!({"Citizenship": c, "Detected victims": n})).collect();
-    let mut victims = Section::new("victims", "Who the victims are", "Sex, age and citizenship of detected victims.");
+    // The largest groups, and every withheld one (its size is not published, so it may be among
+    // them): a withheld group is marked, never left out as if it had no victims.
+    let mut citizenship: Vec<(String, Option<u64>)> =
+        counted(statistics.table("by_citizenship")).map(|(k, n)| (k[0].to_owned(), n)).collect();
+    citizenship.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let n_groups = citizenship.iter().filter(|c| c.1.is_some()).count();
+    let n_withheld_groups = citizenship.len() - n_groups;
+    let citizenship: Vec<(String, Option<u64>)> = citizenship
+        .into_iter()
+        .enumerate()
+        .filter(|(rank, (_, n))| *rank < 15 || n.is_none())
+        .map(|(_, row)| row)
+        .collect();
+    let citizenship_rows: Vec<Value> = citizenship
+        .iter()
+        .map(|(c, n)| chart_row(json!({"Citizenship": country_name(c)}), victims, *n, reason))
+        .collect();
+    let citizenship_title = match (n_groups > 15, n_withheld_groups) {
+        (true, 0) => "Citizenship of detected victims (the 15 largest groups)".to_owned(),
+        (false, 0) => "Citizenship of detected victims".to_owned(),
+        (true, w) => format!(
+            "Citizenship of detected victims (the 15 largest groups, and {} withheld)",
+            count_of(w as u64, "group", "groups")
+        ),
+        (false, w) => format!("Citizenship of detected victims ({} withheld)", count_of(w as u64, "group", "groups")),
+    };
+    let mut who = Section::new("victims", "Who the victims are", "Sex, age and citizenship of detected victims.");
     if !sex_age_rows.is_empty() {
-        victims.push(Chart::bar(
+        who.push(Chart::bar(
             "Detected victims by sex and age group",
             sex_age_rows,
             "Sex",
@@ -251,40 +420,68 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
         ));
     }
     if !citizenship_rows.is_empty() {
-        victims.push(Chart::ranked_bar(
-            "Citizenship of detected victims (15 largest groups)",
-            citizenship_rows,
-            "Citizenship",
-            "Detected victims",
-        ));
+        who.push(Chart::ranked_bar(citizenship_title, citizenship_rows, "Citizenship", "Detected victims"));
     }
-    if !victims.blocks.is_empty() {
-        sections.push(victims);
+    if !who.blocks.is_empty() {
+        sections.push(who);
     }
 
     // Flows.
-    let mut flows: Vec<(String, String, u64)> = visible(statistics.table("flows"))
+    let all_flows: Vec<(String, String, Option<u64>)> = counted(statistics.table("flows"))
         .filter(|(k, _)| k[0] != k[1])
         .map(|(k, n)| (k[0].to_owned(), k[1].to_owned(), n))
         .collect();
-    let other: u64 = flows.iter().skip(25).map(|f| f.2).sum();
+    let mut flows: Vec<&(String, String, Option<u64>)> = all_flows.iter().filter(|f| f.2.is_some()).collect();
+    flows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+    let other: u64 = flows.iter().skip(25).filter_map(|f| f.2).sum();
+    let n_other = flows.len().saturating_sub(25);
     flows.truncate(25);
-    let mut flow_rows: Vec<Value> =
-        flows.iter().map(|(o, d, n)| json!({"Citizenship": o, "Country of exploitation": d, "Victims": n})).collect();
+    let n_shown = flows.len();
+    let flow_row = |o: &str, d: &str, n: Option<u64>| {
+        chart_row(
+            json!({"Citizenship": country_name(o), "Country of exploitation": country_name(d)}),
+            "Victims",
+            n,
+            reason,
+        )
+    };
+    let mut flow_rows: Vec<Value> = flows.iter().map(|(o, d, n)| flow_row(o, d, *n)).collect();
     if other > 0 {
         flow_rows.push(json!({"Citizenship": "Other", "Country of exploitation": "Other", "Victims": other}));
     }
+    let withheld_flows: Vec<Value> =
+        all_flows.iter().filter(|f| f.2.is_none()).map(|(o, d, _)| flow_row(o, d, None)).collect();
+    let n_withheld_flows = withheld_flows.len();
+    flow_rows.extend(withheld_flows);
     if flow_rows.is_empty() {
         left_out.push("No flow between two known countries can be shown (citizenship and country of exploitation known and different, and not withheld): the flows section is left out.".to_owned());
     } else {
+        // Say what is drawn: the flows shown, those grouped as "Other", those withheld.
+        let mut shown = if n_other > 0 {
+            format!(
+                "the {n_shown} largest flows, and {} grouped as “Other”",
+                count_of(n_other as u64, "other", "others")
+            )
+        } else {
+            count_of(n_shown as u64, "flow", "flows")
+        };
+        if n_withheld_flows > 0 {
+            shown.push_str(&format!("; {} withheld", count_of(n_withheld_flows as u64, "flow", "flows")));
+        }
         sections.push(
-        Section::new(
-            "flows",
-            "Flows",
-            "From the country of citizenship to the country where the victim was exploited (victims whose citizenship differs from the country of exploitation; the 25 largest flows).",
-        )
-        .with(Chart::flows("Citizenship → country of exploitation", flow_rows, "Citizenship", "Country of exploitation", "Victims")),
-    );
+            Section::new(
+                "flows",
+                "Flows",
+                format!("From the country of citizenship to the country where the victim was exploited (victims whose citizenship differs from the country of exploitation; {shown})."),
+            )
+            .with(Chart::flows(
+                format!("Citizenship → country of exploitation ({shown})"),
+                flow_rows,
+                "Citizenship",
+                "Country of exploitation",
+                "Victims",
+            )),
+        );
     }
 
     // Criminal justice, when a source reports it.
@@ -311,8 +508,25 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
                 "The criminal-justice response",
                 "Persons investigated, prosecuted and convicted for trafficking in persons over the reference years, and the attrition between stages.",
             )
-            .with(Chart::funnel("From investigation to conviction", totals, "Stage", "Persons"))
-            .with(as_table(chain)),
+            .with({
+                let funnel = Chart::funnel("From investigation to conviction", totals, "Stage", "Persons");
+                // A sum over the years cannot include a withheld year: say so, rather than let the
+                // total read as complete.
+                let n_withheld: usize = stages
+                    .iter()
+                    .map(|stage| chain.column(stage).iter().filter(|c| matches!(c, Cell::Suppressed)).count())
+                    .sum();
+                if n_withheld == 0 {
+                    funnel
+                } else {
+                    funnel.with_caption(format!(
+                        "Totals over the years leave out {} (marked {} in the table below): each stage counts at least the persons shown.",
+                        count_of(n_withheld as u64, "withheld yearly count", "withheld yearly counts"),
+                        report::WITHHELD_MARK
+                    ))
+                }
+            })
+            .with(as_table(chain, min_cell)),
         );
     }
 
@@ -324,7 +538,7 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
                 "SDG indicator 16.2.2",
                 "Number of victims of human trafficking per 100,000 population, by sex and age group (detected victims; series VC_HTF_DETVR).",
             )
-            .with(as_table(sdg)),
+            .with(as_table(sdg, min_cell)),
         );
     }
 
@@ -333,12 +547,13 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
         "quality",
         "Data quality",
         format!(
-            "{quarantined} rows were refused into the quarantine, each with its row, column and reason (`palermo quarantine` lists them for the agencies to correct)."
+            "{} refused into the quarantine, each with its row, column and reason (`palermo quarantine` lists them for the agencies to correct).",
+            if quarantined == 1 { "1 row was".to_owned() } else { format!("{} rows were", format_count(quarantined)) }
         ),
     );
     for name in ["by_source", "missing_values"] {
         if let Some(t) = statistics.table(name) {
-            quality.push(as_table(t));
+            quality.push(as_table(t, min_cell));
         }
     }
     sections.push(quality);
@@ -367,6 +582,7 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
         generated_note: "Generated by Palermo from the observatory's sources.".to_owned(),
         headline,
         sections,
+        paper: settings.report.paper,
     }
 }
 
@@ -434,11 +650,18 @@ fn linkage_section(
     }
     let counts: Vec<u64> = cells.iter().map(|c| c.2).collect();
     let hidden = disclosure::suppress(&counts, &[], min_cell);
+    let reason = withheld_reason(min_cell);
     let overlap_rows: Vec<Value> = cells
         .iter()
         .zip(&hidden)
-        .filter(|(_, h)| !**h)
-        .map(|((a, b, n), _)| json!({"List": a, "Also on list": b, "Persons": n}))
+        .map(|((a, b, n), h)| {
+            chart_row(
+                json!({"List": humanize(a), "Also on list": humanize(b)}),
+                "Persons",
+                (!*h).then_some(*n),
+                &reason,
+            )
+        })
         .collect();
     let mut section = Section::new(
         "linkage",
@@ -473,11 +696,15 @@ fn linkage_section(
         let rows = bins
             .into_iter()
             .zip(hidden)
-            .filter(|(_, h)| !h)
-            .map(|((bin, n), _)| {
+            .map(|((bin, n), h)| {
                 let low = f64::from(bin) / 20.0;
-                let outcome = if low + 1e-9 >= threshold { "linked" } else { "not linked" };
-                json!({"Match probability": format!("{low:.2}–{:.2}", low + 0.05), "Pairs": n, "Outcome": outcome})
+                let outcome = if low + 1e-9 >= threshold { "Linked" } else { "Not linked" };
+                chart_row(
+                    json!({"Match probability": format!("{low:.2}–{:.2}", low + 0.05), "Outcome": outcome}),
+                    "Pairs",
+                    (!h).then_some(n),
+                    &reason,
+                )
             })
             .collect();
         section.push(
@@ -545,7 +772,9 @@ fn linkage_section(
         if path.len() > 1 {
             let rows: Vec<Value> = path
                 .iter()
-                .map(|(label, est, lo, hi)| json!({"Model": label, "Estimate": est, "Lower": lo, "Upper": hi}))
+                .map(|(label, est, lo, hi)| {
+                    json!({"Model": model_label(label), "Estimate": est, "Lower": lo, "Upper": hi})
+                })
                 .collect();
             section.push(Chart::interval(
                 "Estimates along the stepwise model search, with 95% model-conditional intervals",
@@ -718,6 +947,12 @@ fn monitoring_section(compiled: &::monitor::CompiledReport) -> Section {
     let name = |iso3: Iso3| countries().get(iso3).map_or(iso3.to_string(), |c| c.display_name(year, Mention::Bare));
     let round_title = compiled.json["round"]["title"].as_str().unwrap_or("").to_owned();
     let measures = compiled.json["measures"].as_object();
+    let measure_label = |code: &str| {
+        measures
+            .and_then(|m| m.get(code))
+            .and_then(|m| m["label"].as_str())
+            .map_or_else(|| code.to_owned(), str::to_owned)
+    };
     let n_facts: usize = compiled.json["states"]
         .as_object()
         .map(|states| states.values().filter_map(|s| s["measures"].as_object()).map(|m| m.len()).sum())
@@ -743,7 +978,7 @@ fn monitoring_section(compiled: &::monitor::CompiledReport) -> Section {
         Figure::new("Reporting States", scored.len().to_string(), format!("round {}", compiled.round)),
         Figure::new("Measures reported", format_count(n_facts as u64), "State × measure facts"),
         Figure::new(
-            "Measure codes",
+            "Measures",
             measures.map_or(0, |m| m.values().filter(|v| v["count"].as_u64().unwrap_or(0) > 0).count()).to_string(),
             "of the vocabulary, reported by at least one State",
         ),
@@ -889,8 +1124,14 @@ fn monitoring_section(compiled: &::monitor::CompiledReport) -> Section {
             .iter()
             .filter(|s| s.to.is_some())
             .map(|st| {
+                // The measures' labels, not their codes: the table is read by people.
                 let codes = |pred: &dyn Fn(&::monitor::indicators::MeasureChange) -> bool| {
-                    st.measures.iter().filter(|m| pred(m)).map(|m| m.measure.as_str()).collect::<Vec<_>>().join(", ")
+                    st.measures
+                        .iter()
+                        .filter(|m| pred(m))
+                        .map(|m| measure_label(m.measure.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 };
                 vec![
                     name(st.state),
@@ -919,11 +1160,10 @@ fn monitoring_section(compiled: &::monitor::CompiledReport) -> Section {
     }
 
     // The compiled text, in the style of the Secretary-General's reports (trusted HTML from the
-    // monitor engine, which escapes every text it writes).
-    // The default title is a constant of the engine, with nothing to escape.
+    // monitor engine, which escapes every text it writes); its title may name a region asked for.
     section.push(Block::Html(format!(
         "<div class=\"un-text\" id=\"monitoring-text\">\n<h3>Compiled text: {}</h3>\n{}</div>",
-        ::monitor::ReportOptions::default().title,
+        escape_text(&compiled.title),
         compiled.text_html
     )));
     section

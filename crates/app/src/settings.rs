@@ -33,6 +33,18 @@ pub struct Settings {
     /// row, quarantined), with the limit named; defaults far above a real file's needs.
     #[serde(default)]
     pub limits: ingest::Limits,
+    /// `[report]`: how the report is printed.
+    #[serde(default)]
+    pub report: ReportSettings,
+}
+
+/// `[report]`: how `out/report.html` is printed (`palermo run --pdf`, or from a browser).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    /// The paper size: `"a4"` (the default) or `"letter"` (US Letter).
+    #[serde(default)]
+    pub paper: report::Paper,
 }
 
 /// `[encoding]`: how the hub's linkage unit encodes the named sources so that they can be
@@ -336,6 +348,9 @@ min_cell = 5               # published counts from 1 to min_cell - 1 are suppres
 [linkage]
 review_limit = 300         # borderline pairs listed for review, those that could change the count most
 uncertainty_draws = 40     # linkages drawn from the borderline pairs: their spread widens the interval
+
+[report]
+paper = "a4"               # the printed report's paper: "a4" or "letter" (US Letter)
 
 # [encoding]               # only when some source sends encodings (CLKs) instead of names:
 # schema = "encoding/schema.json"    # the clkhash v3 linkage schema the agencies encode with

@@ -28,9 +28,13 @@ pub struct ReportOptions {
     pub round: Option<String>,
     /// Order of the lists of States.
     pub order: ListOrder,
-    /// Number of the first paragraph (the report's section II starts at 2).
+    /// Number of the first paragraph: 1 for a text that stands alone (the default); a section of
+    /// a longer report continues its numbering (section II of the Secretary-General's 2008
+    /// report starts at 2).
     pub first_paragraph: u32,
-    /// Section heading.
+    /// Section heading. "Member States" in it, as in the sentence frames, becomes "States" when
+    /// some State of the round is not a Member State of the United Nations (the demo's
+    /// fictional States, observer States).
     pub title: String,
     /// Sentence frames (TOML, see `src/data/phrasing.toml`); `None`: the built-in ones.
     pub phrasing: Option<String>,
@@ -44,12 +48,24 @@ impl Default for ReportOptions {
         ReportOptions {
             round: None,
             order: ListOrder::Published,
-            first_paragraph: 2,
+            first_paragraph: 1,
             title: "Measures reported by Member States".into(),
             phrasing: None,
             region: None,
         }
     }
+}
+
+/// "Member States" as written when every State of the round is a Member State of the United
+/// Nations, "States" otherwise (the demo's fictional States are no one's members).
+fn member_words(text: &str, members: bool) -> String {
+    if members { text.to_owned() } else { text.replace("Member States", "States").replace("Member State", "State") }
+}
+
+/// Whether every State that replied or has a fact in the round is a Member State of the United
+/// Nations.
+fn all_members(dataset: &Dataset, round: &Round) -> bool {
+    table_states(dataset, round).into_iter().all(|iso3| countries().get(iso3).is_some_and(|c| c.un_member))
 }
 
 /// One numbered paragraph of the generated section.
@@ -97,6 +113,9 @@ pub struct CompiledReport {
     pub treaties: Vec<TreatyStatus>,
     /// The year whose country names the round uses.
     pub year: i32,
+    /// The section heading as written ([`ReportOptions::title`], "Member States" made "States"
+    /// when not every State is one).
+    pub title: String,
 }
 
 #[derive(Deserialize)]
@@ -344,8 +363,9 @@ fn build_paragraphs(
     let as_at = round.as_at.map(|d| format!("As at {}, ", format_date(d))).unwrap_or_default();
     let count = un_number(respondents.len() as u64, as_at.is_empty());
     let mandate = round.requested_by.as_ref().map(|m| format!(" relating to {m}")).unwrap_or_default();
-    let verb = if respondents.len() == 1 { "State responded" } else { "States responded" };
-    let text = format!("{as_at}{count} Member {verb} to the request for information{mandate}.");
+    let verb = if respondents.len() == 1 { "Member State responded" } else { "Member States responded" };
+    let verb = member_words(verb, all_members(dataset, round));
+    let text = format!("{as_at}{count} {verb} to the request for information{mandate}.");
     let footnote = (!respondents.is_empty())
         .then(|| (1, format!("Replies were received from {}.", footnote_namer.list(&respondents, Mention::Running))));
     paragraphs.push(ReportParagraph {
@@ -451,6 +471,21 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
     if let Some(code) = frames.keys().find(|c| options.phrasing.is_some() && dataset.vocabulary.get(c).is_none()) {
         return Err(Error::Phrasing { reason: format!("frame for unknown measure `{code}`") });
     }
+    let members = all_members(dataset, round);
+    let frames: BTreeMap<String, Vec<Token>> = frames
+        .into_iter()
+        .map(|(code, tokens)| {
+            let tokens = tokens
+                .into_iter()
+                .map(|t| match t {
+                    Token::Text(text) => Token::Text(member_words(&text, members)),
+                    slot => slot,
+                })
+                .collect();
+            (code, tokens)
+        })
+        .collect();
+    let options = &ReportOptions { title: member_words(&options.title, members), ..options.clone() };
     let year = Some(round.year);
     let paragraphs = build_paragraphs(dataset, round, options, &frames);
     let scores = score(dataset, indicators, &round.id)?;
@@ -467,20 +502,20 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
         .filter(|m| dataset.facts_in(&round.id).any(|f| f.measure == m.code))
         .collect();
 
-    let markdown = write_markdown(
+    let context = Context {
         round,
         options,
-        &paragraphs,
-        &states,
-        &cells,
-        &measures_present,
-        &treaties,
-        &scores,
-        &gaps,
-        &name,
-    );
-    let html =
-        write_html(round, options, &paragraphs, &states, &cells, &measures_present, &treaties, &scores, &gaps, &name);
+        paragraphs: &paragraphs,
+        states: &states,
+        cells: &cells,
+        measures: &measures_present,
+        treaties: &treaties,
+        scores: &scores,
+        gaps: &gaps,
+        name: &name,
+    };
+    let markdown = write_markdown(&context);
+    let html = write_html(&context);
     let json = write_json(dataset, round, options, &paragraphs, &scores, &gaps, &treaties)?;
     let matrix_vega_lite = vega_lite(dataset, round, &name);
     let (mut markdown, mut html, mut json) = (markdown, html, json);
@@ -508,22 +543,32 @@ pub fn compile_report(dataset: &Dataset, indicators: &Indicators, options: &Repo
         changes,
         treaties,
         year: round.year,
+        title: options.title.clone(),
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_markdown(
-    round: &Round,
-    options: &ReportOptions,
-    paragraphs: &[ReportParagraph],
-    states: &[Iso3],
-    cells: &BTreeMap<(Iso3, String), Status>,
-    measures: &[&MeasureDef],
-    treaties: &[TreatyStatus],
-    scores: &Scores,
-    gaps: &GapAnalysis,
-    name: &dyn Fn(Iso3) -> String,
-) -> String {
+/// What the Markdown and the HTML page of a round are written from: the same facts, two forms.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    round: &'a Round,
+    options: &'a ReportOptions,
+    /// The numbered paragraphs of the section.
+    paragraphs: &'a [ReportParagraph],
+    /// The States of the tables, in UN order.
+    states: &'a [Iso3],
+    /// Each State's status on each measure it reported.
+    cells: &'a BTreeMap<(Iso3, String), Status>,
+    /// The measures someone reported in the round, in vocabulary order.
+    measures: &'a [&'a MeasureDef],
+    treaties: &'a [TreatyStatus],
+    scores: &'a Scores,
+    gaps: &'a GapAnalysis,
+    /// A State's name as the round's year writes it in a table.
+    name: &'a dyn Fn(Iso3) -> String,
+}
+
+fn write_markdown(context: &Context) -> String {
+    let Context { round, options, paragraphs, states, cells, measures, treaties, scores, gaps, name } = *context;
     let mut md = String::new();
     let _ = writeln!(md, "## {}\n", options.title);
     let _ = writeln!(md, "<!-- round {}: {} -->\n", round.id, round.title);
@@ -613,7 +658,7 @@ fn write_markdown(
 }
 
 const CSS: &str = "body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#111}\
-h2,h3{font-family:Helvetica,Arial,sans-serif}p.num{margin-left:2.5rem;text-indent:-2.5rem}\
+h2,h3{font-family:Helvetica,Arial,sans-serif}p.para{margin-left:2.5rem;text-indent:-2.5rem}\
 .note{font-size:.9em;color:#333}table{border-collapse:collapse;font-family:Helvetica,Arial,sans-serif;font-size:.8em}\
 td,th{border:1px solid #ccc;padding:2px 4px}.scroll{overflow-x:auto}\
 th.m{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;font-weight:normal}\
@@ -637,7 +682,7 @@ fn paragraphs_html(paragraphs: &[ReportParagraph]) -> String {
         }
         let src = p.source_paragraphs.iter().map(u32::to_string).collect::<Vec<_>>().join(" ");
         let _ =
-            writeln!(h, "<p class=\"num\" id=\"p{}\" data-source=\"{src}\">{}.&emsp;{text}</p>", p.number, p.number);
+            writeln!(h, "<p class=\"para\" id=\"p{}\" data-source=\"{src}\">{}.&emsp;{text}</p>", p.number, p.number);
     }
     if !footnotes.is_empty() {
         h.push_str("<hr>\n");
@@ -650,19 +695,8 @@ fn paragraphs_html(paragraphs: &[ReportParagraph]) -> String {
     h
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_html(
-    round: &Round,
-    options: &ReportOptions,
-    paragraphs: &[ReportParagraph],
-    states: &[Iso3],
-    cells: &BTreeMap<(Iso3, String), Status>,
-    measures: &[&MeasureDef],
-    treaties: &[TreatyStatus],
-    scores: &Scores,
-    gaps: &GapAnalysis,
-    name: &dyn Fn(Iso3) -> String,
-) -> String {
+fn write_html(context: &Context) -> String {
+    let Context { round, options, paragraphs, states, cells, measures, treaties, scores, gaps, name } = *context;
     let e = html_escape;
     let mut h = String::new();
     let _ = write!(
@@ -843,28 +877,35 @@ fn write_json(
 }
 
 fn vega_lite(dataset: &Dataset, round: &Round, name: &dyn Fn(Iso3) -> String) -> Value {
+    // Readers see the measures' labels and the States' names; the codes stay in the tooltip.
+    let label = |code: &str| dataset.vocabulary.get(code).map_or(code.to_owned(), |d| d.label.clone());
     let values: Vec<Value> = dataset
         .facts_in(&round.id)
         .map(|f| {
             let theme = dataset.vocabulary.get(&f.measure).map(|d| d.theme.code()).unwrap_or("");
-            json!({"state": name(f.state), "iso3": f.state, "measure": f.measure, "theme": theme, "status": f.status.code(), "level": status_class(f.status)})
+            json!({"State": name(f.state), "iso3": f.state, "Measure": label(&f.measure), "code": f.measure,
+                   "theme": theme, "Status": f.status.words(), "level": status_class(f.status)})
         })
         .collect();
     let mut state_order: Vec<Iso3> = table_states(dataset, round);
     sort_un(&mut state_order, Some(round.year));
     let state_names: Vec<String> = state_order.into_iter().map(name).collect();
-    let measure_order: Vec<&str> = dataset.vocabulary.measures().iter().map(|m| m.code.as_str()).collect();
+    let measure_order: Vec<String> = dataset.vocabulary.measures().iter().map(|m| m.label.clone()).collect();
     json!({
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": format!("Measures reported, round {}", round.id),
         "data": {"values": values},
         "mark": "rect",
         "encoding": {
-            "x": {"field": "measure", "type": "nominal", "sort": measure_order, "axis": {"labelAngle": -90}},
-            "y": {"field": "state", "type": "nominal", "sort": state_names},
-            "color": {"field": "level", "type": "nominal",
-                      "scale": {"domain": ["full", "part", "intent", "none"], "range": ["#1a7f37", "#8fd19e", "#fff3b0", "#f2b8b5"]}},
-            "tooltip": [{"field": "state"}, {"field": "measure"}, {"field": "status"}]
+            // No axis title: the labels say what they are, and a title would be drawn over the
+            // longest of them.
+            "x": {"field": "Measure", "type": "nominal", "sort": measure_order, "title": null,
+                  "axis": {"labelAngle": -90, "labelLimit": 400}},
+            "y": {"field": "State", "type": "nominal", "sort": state_names, "axis": {"labelLimit": 400}},
+            "color": {"field": "level", "type": "nominal", "title": "Status",
+                      "scale": {"domain": ["full", "part", "intent", "none"], "range": ["#1a7f37", "#8fd19e", "#fff3b0", "#f2b8b5"]},
+                      "legend": {"labelExpr": "{'full': 'In place or party', 'part': 'Under way', 'intent': 'Planned or intended', 'none': 'Reported absent'}[datum.label]"}},
+            "tooltip": [{"field": "State"}, {"field": "Measure"}, {"field": "code", "title": "Code"}, {"field": "Status"}]
         }
     })
 }

@@ -10,14 +10,120 @@
 //!
 //! Categories are drawn in the order of the rows (`"sort": null`): the app layer decides the order
 //! (years ascending, the criminal-justice stages in sequence, countries by size), not the chart.
+//!
+//! A count withheld by disclosure control is never drawn as a zero or a bar: give its row with
+//! [`withheld`] (the value null, the reason in the field [`WITHHELD`]) and the chart writes a bold
+//! `x` where the bar, point or cell would be (in a layer named `withheld`, whose SVG group has the
+//! class `withheld_marks`), with the reason in its tooltip, under the chart and in its table.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
+use crate::WITHHELD_MARK;
 use crate::model::{Chart, Table};
 
 const SCHEMA: &str = "https://vega.github.io/schema/vega-lite/v5.json";
+
+/// The row field that marks a row's value as withheld by disclosure control; it holds the reason
+/// as the reader should read it. Build such rows with [`withheld`].
+pub const WITHHELD: &str = "__withheld";
+
+/// A chart row whose count is withheld: the field `value` is set to null and the row carries the
+/// reason in [`WITHHELD`], so that the chart marks it with an `x` instead of drawing it.
+pub fn withheld(mut row: Value, value: &str, reason: &str) -> Value {
+    if let Some(object) = row.as_object_mut() {
+        object.insert(value.to_owned(), Value::Null);
+        object.insert(WITHHELD.to_owned(), Value::String(reason.to_owned()));
+    }
+    row
+}
+
+/// Whether a row was made by [`withheld`].
+pub fn is_withheld(row: &Value) -> bool {
+    row.get(WITHHELD).is_some_and(|reason| !reason.is_null())
+}
+
+/// Vega expressions selecting the drawn rows and the withheld ones.
+const DRAWN: &str = "datum['__withheld'] == null";
+const NOT_DRAWN: &str = "datum['__withheld'] != null";
+/// Where a withheld row's `x` stands on a quantitative axis, precomputed per row.
+const MARKER_AT: &str = "__marker_at";
+/// Separates the stretches of a line that a withheld point interrupts.
+const SEGMENT: &str = "__segment";
+const MARKER_COLOR: &str = "#8a1c1c";
+/// Name of the layer of `x` marks; Vega gives its SVG group the class `withheld_marks`.
+const MARKER_LAYER: &str = "withheld";
+
+/// The note under a chart or table with withheld rows: `x: ` and the first row's reason.
+fn withheld_note(rows: &[Value]) -> String {
+    rows.iter()
+        .find(|row| is_withheld(row))
+        .and_then(|row| row[WITHHELD].as_str())
+        .map(|reason| format!("{WITHHELD_MARK}: {reason}"))
+        .unwrap_or_default()
+}
+
+/// Turns a single-view spec into two layers: the drawn rows with the spec's mark and encoding,
+/// and `marker`, the layer that writes an `x` for each withheld row.
+fn layer_withheld(mut spec: Value, marker: Value) -> Value {
+    let Some(object) = spec.as_object_mut() else { return spec };
+    let mark = object.remove("mark").unwrap_or(Value::Null);
+    let encoding = object.remove("encoding").unwrap_or_else(|| json!({}));
+    let mut transform = match object.remove("transform") {
+        Some(Value::Array(steps)) => steps,
+        _ => Vec::new(),
+    };
+    transform.insert(0, json!({"filter": DRAWN}));
+    object.insert("layer".into(), json!([{"transform": transform, "mark": mark, "encoding": encoding}, marker]));
+    spec
+}
+
+/// The `x` marks of a chart with a vertical quantitative axis: the chart's own x (and colour and
+/// offset) encoding, at the height precomputed in [`MARKER_AT`].
+fn vertical_markers(encoding: &Value, y_title: &str, tooltip_fields: &[Option<&str>]) -> Value {
+    let mut encoding = encoding.clone();
+    if let Some(e) = encoding.as_object_mut() {
+        e.remove("order");
+        e.remove("detail");
+    }
+    encoding["y"] = json!({"field": MARKER_AT, "type": "quantitative", "title": y_title, "stack": null});
+    encoding["text"] = json!({"value": WITHHELD_MARK});
+    encoding["tooltip"] = withheld_tooltip(tooltip_fields);
+    json!({
+        "name": MARKER_LAYER,
+        "transform": [{"filter": NOT_DRAWN}],
+        "mark": {"type": "text", "baseline": "bottom", "dy": -2, "fontSize": 14, "fontWeight": "bold",
+                 "color": MARKER_COLOR},
+        "encoding": encoding,
+    })
+}
+
+fn withheld_tooltip(fields: &[Option<&str>]) -> Value {
+    let mut items: Vec<Value> = present(fields)
+        .into_iter()
+        .map(|name| json!({"field": field(name), "type": "nominal", "title": name}))
+        .collect();
+    items.push(json!({"field": WITHHELD, "type": "nominal", "title": "Withheld"}));
+    Value::Array(items)
+}
+
+/// Sets where each withheld row's `x` stands: on top of what is drawn at its category (`base`),
+/// one step higher for each earlier withheld row of the same category, so that none overlaps.
+fn place_markers(rows: &mut [Value], category: &str, base: impl Fn(&Value) -> f64, step: f64) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for row in rows.iter_mut() {
+        if !is_withheld(row) {
+            continue;
+        }
+        let k = seen.entry(row[category].to_string()).or_insert(0);
+        let at = base(row) + step * *k as f64;
+        *k += 1;
+        if let Some(object) = row.as_object_mut() {
+            object.insert(MARKER_AT.into(), json!(round3(at)));
+        }
+    }
+}
 
 /// Internal field names used by helpers that precompute geometry. The double underscore keeps them
 /// apart from any readable field name the app layer chooses.
@@ -116,7 +222,15 @@ impl Chart {
         encoding["tooltip"] = tooltip(&[Some(x), color, Some(y)], y);
         let columns = present(&[Some(x), color, Some(y)]);
         let fallback = table_from_rows(&title, &columns, &rows);
-        let spec = base_spec(rows, 280, json!({"type": "bar", "tooltip": true}), encoding);
+        let mut rows = rows;
+        let any_withheld = rows.iter().any(is_withheld);
+        // Side by side, every bar has its own place: the `x` stands at the foot of it.
+        place_markers(&mut rows, x, |_| 0.0, 0.0);
+        let markers = vertical_markers(&encoding, y, &[Some(x), color]);
+        let mut spec = base_spec(rows, 280, json!({"type": "bar", "tooltip": true}), encoding);
+        if any_withheld {
+            spec = layer_withheld(spec, markers);
+        }
         Self::new(title, "", spec).with_fallback(fallback)
     }
 
@@ -135,9 +249,22 @@ impl Chart {
         // Vega-Lite stacks alphabetically unless told otherwise; stack in the order of the rows so
         // the bottom segment is the category the app layer put first, as in the legend.
         let order = format!("indexof({}, {})", Value::Array(first_seen(&rows, color)), datum(color));
+        let mut rows = rows;
+        let any_withheld = rows.iter().any(is_withheld);
+        // A withheld segment has no height: its `x` stands on top of the bar, in its colour.
+        let mut stacks: BTreeMap<String, f64> = BTreeMap::new();
+        for row in &rows {
+            *stacks.entry(row[x].to_string()).or_insert(0.0) += number(&row[y]).unwrap_or(0.0);
+        }
+        let step = stacks.values().copied().fold(0.0_f64, f64::max) * 0.07;
+        place_markers(&mut rows, x, |row| stacks.get(&row[x].to_string()).copied().unwrap_or(0.0), step);
+        let markers = vertical_markers(&encoding, y, &[Some(x), Some(color)]);
         let mut spec = base_spec(rows, 300, json!({"type": "bar", "tooltip": true}), encoding);
         spec["transform"] = json!([{"calculate": order, "as": "__order"}]);
         spec["encoding"]["order"] = json!({"field": "__order", "type": "quantitative"});
+        if any_withheld {
+            spec = layer_withheld(spec, markers);
+        }
         Self::new(title, "", spec).with_fallback(fallback)
     }
 
@@ -146,27 +273,50 @@ impl Chart {
     pub fn ranked_bar(title: impl Into<String>, rows: Vec<Value>, category: &str, value: &str) -> Self {
         let title: String = title.into();
         let n_rows = rows.len();
+        let mut sorted_rows = rows.clone();
+        // Largest first; withheld rows, whose size is not known, last.
+        sorted_rows.sort_by(|a, b| {
+            is_withheld(a)
+                .cmp(&is_withheld(b))
+                .then_with(|| number(&b[value]).unwrap_or(0.0).total_cmp(&number(&a[value]).unwrap_or(0.0)))
+        });
+        let order = first_seen(&sorted_rows, category);
         let encoding = json!({
-            "y": {"field": field(category), "type": "nominal", "sort": "-x", "title": null},
+            "y": {"field": field(category), "type": "nominal", "sort": order, "title": null,
+                  "axis": {"labelLimit": LABEL_LIMIT}},
             "x": {"field": field(value), "type": "quantitative", "title": value},
             "tooltip": tooltip(&[Some(category), Some(value)], value),
         });
-        let mut sorted_rows = rows.clone();
-        sorted_rows.sort_by(|a, b| number(&b[value]).unwrap_or(0.0).total_cmp(&number(&a[value]).unwrap_or(0.0)));
         let fallback = table_from_rows(&title, &[category, value], &sorted_rows);
+        // Each layer has its own encoding: one shared by all would make Vega-Lite drop the rows
+        // without a value (the withheld ones) for every layer, the `x` marks' too.
+        let mut labels = encoding.clone();
+        labels["text"] = json!({"field": field(value), "type": "quantitative", "format": ","});
+        let mut layers = vec![
+            json!({"transform": [{"filter": DRAWN}], "mark": {"type": "bar", "tooltip": true}, "encoding": encoding}),
+            json!({"transform": [{"filter": DRAWN}],
+                   "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4,
+                            "fontSize": 11, "color": "#333"},
+                   "encoding": labels}),
+        ];
+        if rows.iter().any(is_withheld) {
+            layers.push(json!({
+                "name": MARKER_LAYER,
+                "transform": [{"filter": NOT_DRAWN}],
+                "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4, "fontSize": 14,
+                         "fontWeight": "bold", "color": MARKER_COLOR},
+                "encoding": {"y": encoding["y"].clone(),
+                             "x": {"datum": 0, "type": "quantitative"},
+                             "text": {"value": WITHHELD_MARK},
+                             "tooltip": withheld_tooltip(&[Some(category)])},
+            }));
+        }
         let spec = json!({
             "$schema": SCHEMA,
             "width": "container",
             "height": bar_band_height(n_rows),
             "data": {"values": rows},
-            "encoding": encoding,
-            "layer": [
-                {"mark": {"type": "bar", "tooltip": true}},
-                {"mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4,
-                          "fontSize": 11, "color": "#333"},
-                 "encoding": {"text": {"field": field(value), "type": "quantitative",
-                                       "format": ","}}},
-            ],
+            "layer": layers,
         });
         Self::new(title, "", spec).with_fallback(fallback)
     }
@@ -188,7 +338,29 @@ impl Chart {
         let columns = present(&[Some(x), color, Some(y)]);
         let fallback = table_from_rows(&title, &columns, &rows);
         let mark = json!({"type": "line", "point": {"size": 50}, "strokeWidth": 2.5, "tooltip": true});
-        let spec = base_spec(rows, 280, mark, encoding);
+        let mut rows = rows;
+        if !rows.iter().any(is_withheld) {
+            return Self::new(title, "", base_spec(rows, 280, mark, encoding)).with_fallback(fallback);
+        }
+        // A withheld point breaks its line: the stretches before and after it are drawn apart,
+        // never joined across the gap as if the value were known.
+        let mut segments: BTreeMap<String, u64> = BTreeMap::new();
+        for row in rows.iter_mut() {
+            let series = color.map(|c| row[c].to_string()).unwrap_or_default();
+            let segment = segments.entry(series).or_insert(0);
+            if is_withheld(row) {
+                *segment += 1;
+            }
+            let segment = *segment;
+            if let Some(object) = row.as_object_mut() {
+                object.insert(SEGMENT.into(), json!(segment));
+            }
+        }
+        let step = rows.iter().filter_map(|row| number(&row[y])).fold(0.0_f64, f64::max) * 0.07;
+        place_markers(&mut rows, x, |_| 0.0, step);
+        let markers = vertical_markers(&encoding, y, &[Some(x), color]);
+        encoding["detail"] = json!({"field": SEGMENT, "type": "nominal"});
+        let spec = layer_withheld(base_spec(rows, 280, mark, encoding), markers);
         Self::new(title, "", spec).with_fallback(fallback)
     }
 
@@ -275,16 +447,45 @@ impl Chart {
             .iter()
             .map(|link| (link.value, vec![link.origin.clone(), link.destination.clone(), format_float(link.value)]))
             .collect();
-        // Largest flows first: that is what the table is read for.
+        // Largest flows first: that is what the table is read for; withheld ones after them.
         table_rows.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let withheld_rows: Vec<Vec<String>> = rows
+            .iter()
+            .filter(|row| is_withheld(row))
+            .map(|row| vec![cell(&row[origin]), cell(&row[destination]), WITHHELD_MARK.to_owned()])
+            .collect();
+        let n_withheld = withheld_rows.len();
         let fallback = Table::new(
             title.clone(),
             "",
             vec![origin.into(), destination.into(), value.into()],
-            table_rows.into_iter().map(|(_, row)| row).collect(),
+            table_rows.into_iter().map(|(_, row)| row).chain(withheld_rows).collect(),
             vec![2],
-        );
-        let spec = layout.spec(origin, destination, value);
+        )
+        .with_withheld_note(withheld_note(&rows));
+        let mut spec = layout.spec(origin, destination, value);
+        if n_withheld > 0 {
+            // A band's width is its count: a withheld flow cannot be drawn, so the diagram says
+            // how many there are, and the table lists them.
+            let text = format!(
+                "{WITHHELD_MARK}: {} withheld, not drawn (listed in the data table)",
+                if n_withheld == 1 { "1 flow".to_owned() } else { format!("{n_withheld} flows") }
+            );
+            let height = spec["height"].as_f64().unwrap_or(260.0);
+            if let Some(layers) = spec["layer"].as_array_mut() {
+                layers.push(json!({
+                    "name": MARKER_LAYER,
+                    "data": {"values": [{"x": 0.5, "text": text}]},
+                    "mark": {"type": "text", "baseline": "top", "dy": 8, "fontSize": 12,
+                             "fontWeight": "bold", "color": MARKER_COLOR},
+                    "encoding": {
+                        "x": {"field": "x", "type": "quantitative"},
+                        "y": {"datum": height, "type": "quantitative"},
+                        "text": {"field": "text", "type": "nominal"},
+                    },
+                }));
+            }
+        }
         Self::new(title, "", spec).with_fallback(fallback)
     }
 
@@ -295,6 +496,7 @@ impl Chart {
         let max = rows.iter().filter_map(|row| number(&row[value])).fold(0.0_f64, f64::max);
         let n_y = distinct(&rows, y);
         let fallback = table_from_rows(&title, &[y, x, value], &rows);
+        let rows_withheld = rows.iter().any(is_withheld);
         let light_text_test = format!("{} > {}", datum(value), max * 0.55);
         let spec = json!({
             "$schema": SCHEMA,
@@ -303,19 +505,22 @@ impl Chart {
             "data": {"values": rows},
             "encoding": {
                 "x": {"field": field(x), "type": "nominal", "sort": null, "title": x,
-                      "axis": {"labelAngle": 0, "orient": "top", "domain": false, "ticks": false}},
+                      "axis": {"labelAngle": label_angle(&rows, x), "orient": "top", "domain": false,
+                               "ticks": false, "labelLimit": LABEL_LIMIT}},
                 "y": {"field": field(y), "type": "nominal", "sort": null, "title": null,
-                      "axis": {"domain": false, "ticks": false}},
+                      "axis": {"domain": false, "ticks": false, "labelLimit": LABEL_LIMIT}},
             },
             "layer": [
-                {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2, "tooltip": true},
+                {"transform": [{"filter": DRAWN}],
+                 "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2, "tooltip": true},
                  "encoding": {
                     // Every cell carries its number, so a colour legend would only repeat it.
                     "color": {"field": field(value), "type": "quantitative", "legend": null,
                               "scale": {"scheme": "blues"}},
                     "tooltip": tooltip(&[Some(y), Some(x), Some(value)], value),
                  }},
-                {"mark": {"type": "text", "fontSize": 11},
+                {"transform": [{"filter": DRAWN}],
+                 "mark": {"type": "text", "fontSize": 11},
                  "encoding": {
                     "text": {"field": field(value), "type": "quantitative", "format": ","},
                     "color": {"condition": {"test": light_text_test, "value": "white"},
@@ -323,6 +528,22 @@ impl Chart {
                  }},
             ],
         });
+        let mut spec = spec;
+        if rows_withheld && let Some(layers) = spec["layer"].as_array_mut() {
+            // A withheld cell is grey, not the colour of a zero, and reads `x`.
+            layers.push(json!({
+                "transform": [{"filter": NOT_DRAWN}],
+                "mark": {"type": "rect", "stroke": "white", "strokeWidth": 2, "color": "#e6e9ee"},
+                "encoding": {"tooltip": withheld_tooltip(&[Some(y), Some(x)])},
+            }));
+            layers.push(json!({
+                "name": MARKER_LAYER,
+                "transform": [{"filter": NOT_DRAWN}],
+                "mark": {"type": "text", "fontSize": 13, "fontWeight": "bold", "color": MARKER_COLOR},
+                "encoding": {"text": {"value": WITHHELD_MARK},
+                             "tooltip": withheld_tooltip(&[Some(y), Some(x)])},
+            }));
+        }
         Self::new(title, "", spec).with_fallback(fallback)
     }
 
@@ -600,13 +821,21 @@ fn base_spec(rows: Vec<Value>, height: u32, mark: Value, encoding: Value) -> Val
     })
 }
 
+/// The widest an axis label may be, in pixels, before it is cut with an ellipsis: wide enough for
+/// the long UN names of countries ("Bolivia (Plurinational State of)").
+const LABEL_LIMIT: u32 = 320;
+
 fn bar_band_height(n_rows: usize) -> u64 {
     (n_rows.max(1) * 26 + 10) as u64
 }
 
-/// Long category lists are slanted so their labels do not overlap.
+/// Long category lists, and categories with long names, are slanted so that their labels do not
+/// overlap, even on a printed page (a plot about 600 pixels wide, labels about 7 pixels a
+/// character).
 fn label_angle(rows: &[Value], x: &str) -> i32 {
-    if distinct(rows, x) > 8 { -35 } else { 0 }
+    let labels: BTreeSet<String> = rows.iter().map(|row| cell(&row[x])).collect();
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    if labels.len() > 8 || labels.len() * (widest + 2) * 7 > 600 { -35 } else { 0 }
 }
 
 fn distinct(rows: &[Value], name: &str) -> usize {
@@ -687,11 +916,26 @@ pub(crate) fn table_from_rows(caption: &str, columns: &[&str], rows: &[Value]) -
         })
         .map(|(idx, _)| idx)
         .collect();
+    let numeric_columns: Vec<usize> = numeric_columns;
+    let cells = |row: &Value| -> Vec<String> {
+        columns
+            .iter()
+            .enumerate()
+            .map(|(idx, name)| {
+                if is_withheld(row) && row[*name].is_null() && numeric_columns.contains(&idx) {
+                    WITHHELD_MARK.to_owned()
+                } else {
+                    cell(&row[*name])
+                }
+            })
+            .collect()
+    };
     Table {
         caption: caption.to_owned(),
         unit: String::new(),
         columns: columns.iter().map(|c| (*c).to_owned()).collect(),
-        rows: rows.iter().map(|row| columns.iter().map(|name| cell(&row[*name])).collect()).collect(),
+        rows: rows.iter().map(cells).collect(),
+        withheld_note: withheld_note(rows),
         numeric_columns,
     }
 }

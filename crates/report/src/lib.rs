@@ -51,6 +51,7 @@
 //!                 vec![1],
 //!             )),
 //!     ],
+//!     ..Report::default()
 //! };
 //! report.validate()?;
 //! let html = render(&report);
@@ -64,7 +65,11 @@ pub mod charts;
 mod model;
 mod render;
 
-pub use model::{Block, Chart, Figure, Report, Section, Table};
+pub use model::{Block, Chart, Figure, Paper, Report, Section, Table};
+
+/// How a withheld cell (a count that disclosure control keeps from publication) is written in
+/// tables and drawn in charts, as national statistical offices do.
+pub const WITHHELD_MARK: &str = "x";
 pub use render::render;
 
 /// What can be wrong with a report before it is rendered (see [`Report::validate`]).

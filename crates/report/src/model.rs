@@ -27,6 +27,33 @@ pub struct Report {
     /// The body, in reading order; each section gets an entry in the table of contents.
     #[serde(default)]
     pub sections: Vec<Section>,
+    /// The paper the page is printed on (to PDF or on paper).
+    #[serde(default)]
+    pub paper: Paper,
+}
+
+/// Paper sizes for printing. A4 is the default of the UN and of most users; US Letter is the
+/// other common one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// ISO A4, 210 × 297 mm.
+    #[default]
+    #[serde(alias = "A4")]
+    A4,
+    /// US Letter, 8.5 × 11 in.
+    #[serde(alias = "Letter")]
+    Letter,
+}
+
+impl Paper {
+    /// The CSS `@page` size keyword.
+    pub fn css(self) -> &'static str {
+        match self {
+            Paper::A4 => "A4",
+            Paper::Letter => "letter",
+        }
+    }
 }
 
 /// A labelled number, shown as a card in the headline or inside a section.
@@ -111,6 +138,11 @@ pub struct Table {
     /// Indices of the columns that hold numbers; they are right-aligned with tabular digits.
     #[serde(default)]
     pub numeric_columns: Vec<usize>,
+    /// What a withheld cell (written [`crate::WITHHELD_MARK`], `x`) means here, e.g. "x: withheld
+    /// by disclosure control (a count from 1 to 4)". Shown under the table; withheld cells are
+    /// marked and carry it as their title. Empty: the table withholds nothing.
+    #[serde(default)]
+    pub withheld_note: String,
 }
 
 impl Figure {
@@ -160,7 +192,28 @@ impl Table {
         rows: Vec<Vec<String>>,
         numeric_columns: Vec<usize>,
     ) -> Self {
-        Self { caption: caption.into(), unit: unit.into(), columns, rows, numeric_columns }
+        Self {
+            caption: caption.into(),
+            unit: unit.into(),
+            columns,
+            rows,
+            numeric_columns,
+            withheld_note: String::new(),
+        }
+    }
+
+    /// Says what a withheld cell means (see [`Table::withheld_note`]).
+    #[must_use]
+    pub fn with_withheld_note(mut self, note: impl Into<String>) -> Self {
+        self.withheld_note = note.into();
+        self
+    }
+
+    /// Whether a cell is withheld: it reads [`crate::WITHHELD_MARK`] in a numeric column, or in
+    /// any column but the first when the table says what withheld cells mean.
+    pub fn is_withheld(&self, column_idx: usize, text: &str) -> bool {
+        text == crate::WITHHELD_MARK
+            && (self.numeric_columns.contains(&column_idx) || (column_idx > 0 && !self.withheld_note.is_empty()))
     }
 }
 

@@ -53,7 +53,11 @@ impl Page {
              img-src data:\">\n",
         );
         let _ = writeln!(self.out, "<title>{title}</title>");
-        let _ = writeln!(self.out, "<style>\n{CSS}</style>\n</head>\n<body>");
+        let _ = writeln!(
+            self.out,
+            "<style>\n{CSS}@page {{ size: {}; margin: 14mm 12mm; }}\n</style>\n</head>\n<body>",
+            report.paper.css()
+        );
         self.push("<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
         self.header(report);
         self.push("<main id=\"main\">\n");
@@ -153,6 +157,7 @@ impl Page {
             encode_double_quoted_attribute(&id),
             encode_double_quoted_attribute(&id)
         );
+        self.push("<div class=\"section-head\">\n");
         let _ = writeln!(
             self.out,
             "<h2 id=\"{}-title\"><span class=\"section-number\">{}</span> {}</h2>",
@@ -163,7 +168,14 @@ impl Page {
         if !section.intro.is_empty() {
             let _ = writeln!(self.out, "<p class=\"intro\">{}</p>", encode_text(&section.intro));
         }
-        for block in &section.blocks {
+        let mut blocks = section.blocks.iter();
+        // The heading, the intro and the first block are kept on one page in print: a heading
+        // is never left alone at the foot of a page.
+        if let Some(first) = blocks.next() {
+            self.block(first);
+        }
+        self.push("</div>\n");
+        for block in blocks {
             self.block(block);
         }
         self.push("</section>\n");
@@ -221,9 +233,6 @@ impl Page {
             "<noscript><p class=\"chart-note\">This chart needs JavaScript; its figures are in \
              the table below.</p></noscript>\n",
         );
-        if !chart.caption.is_empty() {
-            let _ = writeln!(self.out, "<figcaption>{}</figcaption>", encode_text(&chart.caption));
-        }
         let derived;
         let fallback = match &chart.fallback {
             Some(table) => Some(table),
@@ -232,6 +241,16 @@ impl Page {
                 derived.as_ref()
             }
         };
+        let withheld_note = fallback.map_or("", |table| table.withheld_note.as_str());
+        if !chart.caption.is_empty() || !withheld_note.is_empty() {
+            self.push("<figcaption>");
+            self.push(&encode_text(&chart.caption));
+            if !withheld_note.is_empty() {
+                // Printed too: the data table under the chart is folded away on paper.
+                let _ = write!(self.out, " <span class=\"withheld-note\">{}</span>", encode_text(withheld_note));
+            }
+            self.push("</figcaption>\n");
+        }
         if let Some(table) = fallback {
             self.push("<details class=\"chart-data\">\n<summary>Data table</summary>\n");
             self.table(table, false);
@@ -269,6 +288,17 @@ impl Page {
                 let tag =
                     if column_idx == 0 && !table.numeric_columns.contains(&0) { "th scope=\"row\"" } else { "td" };
                 let close = if tag == "td" { "td" } else { "th" };
+                if table.is_withheld(column_idx, value) {
+                    let class = if class.is_empty() { " class=\"withheld\"" } else { " class=\"num withheld\"" };
+                    let reason = if table.withheld_note.is_empty() { "withheld" } else { &table.withheld_note };
+                    let _ = write!(
+                        self.out,
+                        "<{tag}{class} title=\"{}\">{}</{close}>",
+                        encode_double_quoted_attribute(reason),
+                        encode_text(value)
+                    );
+                    continue;
+                }
                 let _ = write!(self.out, "<{tag}{class}>{}</{close}>", encode_text(value));
             }
             for column_idx in row.len()..table.columns.len() {
@@ -278,6 +308,9 @@ impl Page {
             self.push("</tr>\n");
         }
         self.push("</tbody>\n</table>\n</div>\n");
+        if !table.withheld_note.is_empty() {
+            let _ = writeln!(self.out, "<p class=\"table-note\">{}</p>", encode_text(&table.withheld_note));
+        }
     }
 
     fn push(&mut self, text: &str) {
@@ -321,7 +354,8 @@ pub(crate) fn derive_fallback(chart: &Chart) -> Option<Table> {
     let mut columns: Vec<&str> = Vec::new();
     for row in rows {
         if let Some(object) = row.as_object() {
-            for key in object.keys() {
+            // Fields with a double underscore are the helpers' own (geometry, the withheld mark).
+            for key in object.keys().filter(|key| !key.starts_with("__")) {
                 if !columns.contains(&key.as_str()) {
                     columns.push(key);
                 }
@@ -336,6 +370,7 @@ pub(crate) fn derive_fallback(chart: &Chart) -> Option<Table> {
             columns: vec!["Value".into()],
             rows: rows.iter().map(|v| vec![cell(v)]).collect(),
             numeric_columns: Vec::new(),
+            withheld_note: String::new(),
         });
     }
     // serde_json may sort object keys, so put the categories first: a table reads from the row's

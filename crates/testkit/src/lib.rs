@@ -6,6 +6,11 @@
 //! and, when `PALERMO_SKIPPED` names a file, appended to it (one line: test, reason), so that
 //! `scripts/test.sh` ends by saying how many checks could not run and why, instead of hiding them
 //! in the output of passing tests.
+//!
+//! [`browser`] opens the report in headless Chromium for the suites that check it as drawn and
+//! printed.
+
+pub mod browser;
 
 use std::fmt::Display;
 use std::io::Write;

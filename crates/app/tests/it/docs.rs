@@ -128,6 +128,7 @@ fn the_settings_reference_has_every_key() {
         encoding: Some(EncodingSettings { schema: "s".into(), secret_file: "k".into(), threshold: 0.8 }),
         monitor: Some(MonitorSettings { data: "d".into(), replies: Some("r".into()) }),
         limits: ingest::Limits::default(),
+        report: ReportSettings::default(),
     };
     let value = toml::Value::try_from(&settings).expect("settings serialise");
     let doc = std::fs::read_to_string(doc_path()).expect("docs/mapping.md");

@@ -199,7 +199,7 @@ async fn report(
         eprintln!("wrote {}", path.display());
     }
     if let (Format::Pdf, Some(path)) = (format, output) {
-        app::monitor::write_pdf(&report, path)?;
+        app::monitor::write_pdf(&report, path, observatory.settings.report.paper)?;
         eprintln!("wrote {}", path.display());
         return Ok(Status::Ok);
     }

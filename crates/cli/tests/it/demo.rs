@@ -190,14 +190,13 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
 }
 
 /// The demo's own report, opened from disk in headless Chromium: every chart is drawn (Vega marks
-/// in an SVG, status `ready`), none failed, and the screenshot is not blank.
+/// in an SVG, status `ready`), none failed, and the screenshot is not blank; every withheld cell
+/// is marked `x` in its chart and in the table under it; no text is wider than its box; and the
+/// report printed as `palermo run --pdf` prints it is A4, with every table's last column and
+/// every row's last cell in its text, and the compiled monitoring text's sentences whole.
 #[test]
 fn the_demo_report_draws_its_charts_in_chromium() {
-    let chromium = std::path::Path::new("/usr/bin/chromium");
-    if !chromium.exists() {
-        testkit::skip(&chromium.display().to_string(), "run .ci/install-chromium.sh");
-        return;
-    }
+    let Some(chromium) = testkit::browser::chromium() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let demo = palermo(dir.path(), &["demo", "obs", "--size", "1200", "--run"], &[]);
     assert!(demo.status.success(), "{}", text(&demo.stderr));
@@ -216,34 +215,141 @@ fn the_demo_report_draws_its_charts_in_chromium() {
     assert!(section.contains("Status of international instruments"), "ratification table");
     assert!(section.contains("What changed between rounds 2022 and 2024"), "changes");
     assert!(section.contains("reporting States"), "gap statements");
-    assert!(section.contains("id=\"monitoring-text\"") && section.contains("id=\"p3\""), "compiled text");
+    assert!(section.contains("id=\"monitoring-text\"") && section.contains("id=\"p1\""), "compiled text from 1.");
     assert!(section.contains("Demoland"), "Demoland is among the States");
+    // The demo's States are fictional: no one's Member States.
+    assert!(!section.contains("Member State"), "the fictional States called Member States");
 
-    let run = |extra: &[String]| {
-        let profile = tempfile::tempdir().expect("profile");
-        let output = std::process::Command::new(chromium)
-            .args(app::pdf::HEADLESS_FLAGS)
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .args(extra)
-            .arg(format!("file://{}", page.display()))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run chromium");
-        assert!(output.status.success(), "chromium failed");
-        output.stdout
-    };
-    let dom = String::from_utf8_lossy(&run(&["--dump-dom".to_owned()])).into_owned();
-    assert_eq!(dom.matches("data-chart-status=\"ready\"").count(), n_charts, "every chart is drawn");
-    // The stylesheet mentions the error status once; a failed chart would add to that.
-    let in_source = html.matches("data-chart-status=\"error\"").count();
-    assert_eq!(dom.matches("data-chart-status=\"error\"").count(), in_source, "no chart failed");
-    assert!(dom.matches("class=\"marks\"").count() >= n_charts, "each chart holds a Vega SVG");
+    // Drawn at a laptop's width and at an A4 page's.
+    for width in [1280, 760] {
+        let check = testkit::browser::check_page(&chromium, &page, width);
+        assert_eq!((check.charts_ready, check.charts_failed), (n_charts, 0), "every chart drawn: {check:?}");
+        let marked = check.assert_withheld_marked();
+        assert!(marked > 0, "the demo withholds cells in its charts, and each is marked: {check:#?}");
+        assert!(check.overflowing.is_empty(), "at {width} px, text wider than its box: {:#?}", check.overflowing);
+    }
 
     let shot = dir.path().join("report.png");
-    run(&[format!("--screenshot={}", shot.display()), "--window-size=1280,2400".to_owned()]);
+    testkit::browser::run_chromium(
+        &chromium,
+        &page,
+        &[format!("--screenshot={}", shot.display()), "--window-size=1280,2400".to_owned()],
+    );
     let png = std::fs::read(&shot).expect("screenshot");
     // A blank page compresses to a few kilobytes; a page of charts does not.
     assert!(png.len() > 50_000, "screenshot of {} bytes looks blank", png.len());
+
+    // Printed by the app's own code, as `palermo run --pdf` does.
+    let pdf = dir.path().join("report.pdf");
+    app::pdf::print_to_pdf(&page, &pdf).expect("print");
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    let (width, height) = testkit::browser::pdf_page_size(&bytes).expect("a page size");
+    assert!((width - 595.3).abs() < 2.0 && (height - 841.9).abs() < 2.0, "A4 by default, not {width} × {height}");
+    let Some(pdf_text) = testkit::browser::pdf_text(&pdf) else { return };
+    let pdf_text = testkit::browser::normalise_space(&pdf_text);
+    let tables = printed_tables(&html);
+    assert!(tables.len() >= 5, "{} tables", tables.len());
+    for (caption, last_column, last_cells) in &tables {
+        assert!(pdf_text.contains(last_column), "{caption}: its last column {last_column:?} is cut from the PDF");
+        for cell in last_cells {
+            assert!(pdf_text.contains(cell), "{caption}: {cell:?} is cut from the PDF");
+        }
+    }
+    let sentences = compiled_sentences(&html);
+    assert!(sentences.len() > 10, "{sentences:?}");
+    for sentence in &sentences {
+        assert!(pdf_text.contains(sentence), "the compiled text's sentence {sentence:?} is cut in the PDF");
+    }
+}
+
+/// The text of an HTML fragment: tags dropped, the entities the report writes decoded, white
+/// space normalised.
+fn plain(fragment: &str) -> String {
+    let mut out = String::with_capacity(fragment.len());
+    let mut in_tag = false;
+    for c in fragment.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&emsp;", " ");
+    testkit::browser::normalise_space(&out)
+}
+
+/// The report's printed tables (not the data tables folded under the charts): caption, last
+/// column's heading and each row's last cell.
+fn printed_tables(html: &str) -> Vec<(String, String, Vec<String>)> {
+    // The page without its scripts, whose code mentions tables too.
+    let mut page = String::with_capacity(html.len() / 4);
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        page.push_str(&rest[..start]);
+        rest = rest[start..].find("</script>").map_or("", |end| &rest[start + end + "</script>".len()..]);
+    }
+    page.push_str(rest);
+    let mut tables = Vec::new();
+    let mut rest = page.as_str();
+    while let Some(start) = rest.find("<table>") {
+        let before = &rest[..start];
+        let end = start + rest[start..].find("</table>").expect("table end");
+        let table = &rest[start..end];
+        rest = &rest[end..];
+        if before.rfind("<details").is_some_and(|d| before.rfind("</details>").is_none_or(|c| c < d)) {
+            continue;
+        }
+        let caption =
+            table.find("<caption>").map_or(String::new(), |c| plain(&table[c..table.find("</caption>").unwrap_or(c)]));
+        let head = &table[..table.find("</thead>").unwrap_or(table.len())];
+        let last_column = head.rfind("<th").map(|h| plain(&head[h..])).unwrap_or_default();
+        let body = &table[table.find("<tbody>").unwrap_or(0)..];
+        let last_cells = body
+            .split("</tr>")
+            .filter_map(|row| {
+                let cell = row.rfind("<td").or_else(|| row.rfind("<th"))?;
+                Some(plain(&row[cell..]))
+            })
+            .filter(|cell| !cell.is_empty())
+            .collect();
+        tables.push((caption, last_column, last_cells));
+    }
+    tables
+}
+
+/// The compiled monitoring text's sentences (footnote marks left out), each a string that must
+/// appear whole in the PDF's text.
+fn compiled_sentences(html: &str) -> Vec<String> {
+    let start = html.find("id=\"monitoring-text\"").expect("the compiled text");
+    let text = &html[start..start + html[start..].find("</div>").expect("its end")];
+    let mut sentences = Vec::new();
+    for paragraph in text.split("<p class=\"para\"").skip(1) {
+        let paragraph = &paragraph[..paragraph.find("</p>").unwrap_or(paragraph.len())];
+        // Footnote marks (`<sup>…</sup>`) are not part of the sentence.
+        let mut without_notes = String::new();
+        let mut rest = paragraph;
+        while let Some(at) = rest.find("<sup>") {
+            without_notes.push_str(&rest[..at]);
+            rest = rest[at..].find("</sup>").map_or("", |end| &rest[at + end + "</sup>".len()..]);
+        }
+        without_notes.push_str(rest);
+        let words = plain(&without_notes[without_notes.find('>').map_or(0, |i| i + 1)..]);
+        // Drop the paragraph's number ("2. "), then cut at full stops.
+        let words = words.split_once(". ").map_or(words.as_str(), |(_, rest)| rest).to_owned();
+        sentences.extend(words.split_inclusive(". ").map(|s| s.trim().to_owned()).filter(|s| s.split(' ').count() > 3));
+    }
+    sentences
 }
 
 /// Finds a browser as `palermo` does: `PALERMO_CHROMIUM`, else chromium, chromium-browser or

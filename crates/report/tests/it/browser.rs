@@ -1,71 +1,28 @@
 //! The report in a real browser: headless Chromium opens the page from disk, with the network
-//! cut off, and must draw every chart as SVG marks; a screenshot must show a page, not a blank.
+//! cut off, and must draw every chart as SVG marks; a screenshot must show a page, not a blank;
+//! every withheld cell is marked in its chart and table; no text is wider than its box; the
+//! printed PDF is A4 and its text holds every table whole.
 //!
 //! When Chromium is missing the test fails under `CI=true` (`.ci/install-chromium.sh` installs
 //! it) and is otherwise skipped with a printed reason.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use report::{Chart, Report, Section, render};
 use serde_json::json;
+use testkit::browser::{check_page, normalise_space, pdf_page_size, pdf_text, print_pdf};
 
-use crate::sample::{N_CHARTS, sample_report};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// Generous: Chromium starts in about two seconds here, but CI machines are shared.
-const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(90);
+use crate::sample::{N_CHARTS, N_WITHHELD_IN_CHARTS, sample_report};
 
 fn chromium() -> Option<PathBuf> {
-    let path = PathBuf::from(CHROMIUM);
-    if path.exists() {
-        return Some(path);
-    }
-    testkit::skip(CHROMIUM, "run .ci/install-chromium.sh");
-    None
+    testkit::browser::chromium()
 }
 
 /// Runs headless Chromium with a fresh profile and no network, its stdout to `stdout_path`.
-fn run_chromium(chromium: &Path, scratch: &Path, extra: &[String], page: &Path, stdout_path: &Path) {
-    let profile = tempfile::tempdir_in(scratch).expect("profile dir");
-    let mut command = Command::new(chromium);
-    command
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--virtual-time-budget=10000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(File::create(stdout_path).expect("stdout file"))
-        .stderr(Stdio::null());
-    let mut child = command.spawn().expect("start chromium");
-    let started = Instant::now();
-    loop {
-        match child.try_wait().expect("wait for chromium") {
-            Some(status) => {
-                assert!(status.success(), "chromium exited with {status}");
-                return;
-            }
-            None if started.elapsed() > CHROMIUM_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("chromium did not finish within {CHROMIUM_TIMEOUT:?}");
-            }
-            None => std::thread::sleep(Duration::from_millis(100)),
-        }
-    }
+fn run_chromium(chromium: &Path, _scratch: &Path, extra: &[String], page: &Path, stdout_path: &Path) {
+    let stdout = testkit::browser::run_chromium(chromium, page, extra);
+    std::fs::write(stdout_path, stdout).expect("write stdout");
 }
 
 /// The DOM without `<script>` and `<style>` elements, so that strings inside the inlined
@@ -198,4 +155,76 @@ fn decode_rgb(path: &Path) -> (u32, u32, Vec<u8>) {
         other => panic!("unexpected PNG colour type {other:?}"),
     };
     (info.width, info.height, rgb)
+}
+
+/// Every withheld cell of the sample is marked `x` in its chart (and never drawn as a bar) and
+/// in the data table under it; at a laptop's width and at a phone's, no text is wider than its
+/// box.
+#[test]
+fn withheld_cells_are_marked_and_no_text_overflows() {
+    let Some(chromium) = chromium() else { return };
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let page = scratch.path().join("report.html");
+    std::fs::write(&page, render(&sample_report())).expect("write report");
+    let check = check_page(&chromium, &page, 1280);
+    assert_eq!((check.charts_ready, check.charts_failed), (N_CHARTS, 0), "{check:?}");
+    assert_eq!(check.charts.len(), N_CHARTS);
+    assert_eq!(check.assert_withheld_marked(), N_WITHHELD_IN_CHARTS, "{check:#?}");
+    assert_eq!(check.table_withheld, 2, "the standalone table's two withheld cells");
+    assert!(check.overflowing.is_empty(), "text wider than its box: {:#?}", check.overflowing);
+}
+
+/// The check above must see a withheld cell drawn as nothing: a chart whose withheld row is given
+/// as a plain zero has no `x` for it.
+#[test]
+fn a_withheld_cell_drawn_as_zero_is_caught() {
+    let Some(chromium) = chromium() else { return };
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let page = scratch.path().join("report.html");
+    let rows = vec![
+        json!({"Year": "2020", "Victims": 12}),
+        report::charts::withheld(json!({"Year": "2021"}), "Victims", "withheld"),
+    ];
+    let mut chart = Chart::bar("Victims", rows, "Year", "Victims", None);
+    // What the report did before: the withheld row's mark layer is lost.
+    if let Some(layers) = chart.spec["layer"].as_array_mut() {
+        layers.truncate(1);
+    }
+    let report =
+        Report { title: "t".into(), sections: vec![Section::new("s", "S", "").with(chart)], ..Report::default() };
+    std::fs::write(&page, render(&report)).expect("write report");
+    let check = check_page(&chromium, &page, 1280);
+    let result = std::panic::catch_unwind(|| check.assert_withheld_marked());
+    assert!(result.is_err(), "a withheld row without its x went unseen: {check:?}");
+}
+
+/// Printed with Chromium (as `palermo run --pdf` does), the sample is on A4 and its PDF's text
+/// holds each table's last column and the paragraphs' sentences.
+#[test]
+fn the_printed_sample_is_a4_and_keeps_every_table_whole() {
+    let Some(chromium) = chromium() else { return };
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let page = scratch.path().join("report.html");
+    let sample = sample_report();
+    std::fs::write(&page, render(&sample)).expect("write report");
+    let pdf = scratch.path().join("report.pdf");
+    print_pdf(&chromium, &page, &pdf);
+    let bytes = std::fs::read(&pdf).expect("read pdf");
+    let (width, height) = pdf_page_size(&bytes).expect("a MediaBox");
+    assert!((width - 595.3).abs() < 2.0 && (height - 841.9).abs() < 2.0, "not A4: {width} × {height}");
+    let Some(text) = pdf_text(&pdf) else { return };
+    let text = normalise_space(&text);
+    for section in &sample.sections {
+        for block in &section.blocks {
+            if let report::Block::Table(table) = block {
+                let last = table.columns.last().expect("columns");
+                assert!(text.contains(&normalise_space(last)), "{last:?} missing from the PDF");
+                for row in &table.rows {
+                    let cell = row.last().expect("cells");
+                    assert!(text.contains(&normalise_space(cell)), "{cell:?} missing from the PDF");
+                }
+            }
+        }
+    }
+    assert!(text.contains(&normalise_space(&sample.sections[0].intro)), "the first section's intro");
 }

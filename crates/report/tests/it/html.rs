@@ -55,6 +55,7 @@ fn hostile_report(text: &str) -> Report {
                 .with(Table::new(text, text, vec![text.into()], vec![vec![text.into()]], vec![]))
                 .with(Chart::bar(text, vec![json!({"k": text, "v": 1})], "k", "v", None).with_caption(text)),
         ],
+        ..Report::default()
     }
 }
 
@@ -203,4 +204,16 @@ fn every_helper_copes_with_empty_and_odd_data() {
         report.validate().expect("valid");
         assert_eq!(render(&report).matches("<div class=\"chart\"").count(), 8);
     }
+}
+
+/// The paper is the report's: A4 unless it asks for US Letter, written as the page's `@page`
+/// size, which Chromium's printing follows.
+#[test]
+fn the_page_asks_for_its_paper_size() {
+    let a4 = render(&Report { title: "t".into(), ..Report::default() });
+    assert!(a4.contains("@page { size: A4;"), "A4 by default");
+    let letter = render(&Report { title: "t".into(), paper: report::Paper::Letter, ..Report::default() });
+    assert!(letter.contains("@page { size: letter;"));
+    let parsed: report::Paper = serde_json::from_str("\"letter\"").expect("lower case");
+    assert_eq!(parsed, report::Paper::Letter);
 }

@@ -2,8 +2,12 @@
 //! for the demo observatory. The figures are made up (fictional countries, arithmetic series),
 //! consistent enough to read like a real report.
 
+use report::charts::withheld;
 use report::{Block, Chart, Figure, Report, Section, Table};
 use serde_json::{Value, json};
+
+/// Why the sample's withheld cells are withheld.
+const REASON: &str = "withheld by disclosure control (a count from 1 to 4)";
 
 const YEARS: [i64; 5] = [2019, 2020, 2021, 2022, 2023];
 const FORMS: [&str; 4] = ["Sexual exploitation", "Forced labour", "Forced criminality", "Other forms"];
@@ -18,6 +22,11 @@ fn detected(year_idx: usize, form_idx: usize) -> i64 {
 /// The number of charts in [`sample_report`], which the browser test expects to see drawn.
 pub const N_CHARTS: usize = 9;
 
+/// The cells the sample withholds in its charts, each of which must be marked: men in 2020 and
+/// 2021 (line), other forms in 2020 and 2021 (stacked bars), boys (grouped bars), Florin
+/// (ranked bars), two flows, two heatmap cells.
+pub const N_WITHHELD_IN_CHARTS: usize = 10;
+
 pub fn sample_report() -> Report {
     let mut by_year_form = Vec::new();
     let mut by_year = Vec::new();
@@ -26,11 +35,14 @@ pub fn sample_report() -> Report {
         for (form_idx, form) in FORMS.iter().enumerate() {
             let n = detected(year_idx, form_idx);
             total += n;
-            by_year_form.push(json!({"Year": year, "Form of exploitation": form, "Detected victims": n}));
+            let row = json!({"Year": year, "Form of exploitation": form, "Detected victims": n});
+            let hide = *form == "Other forms" && matches!(year, 2020 | 2021);
+            by_year_form.push(if hide { withheld(row, "Detected victims", REASON) } else { row });
         }
         for (sex, share) in [("Female", 0.68), ("Male", 0.32)] {
-            by_year.push(json!({"Year": year, "Sex": sex,
-                                "Detected victims": (total as f64 * share).round() as i64}));
+            let row = json!({"Year": year, "Sex": sex, "Detected victims": (total as f64 * share).round() as i64});
+            let hide = sex == "Male" && matches!(year, 2020 | 2021);
+            by_year.push(if hide { withheld(row, "Detected victims", REASON) } else { row });
         }
     }
     let by_age_sex: Vec<Value> = [
@@ -40,7 +52,10 @@ pub fn sample_report() -> Report {
         ("Men", "Adult", "Male", 103),
     ]
     .iter()
-    .map(|(_, age, sex, n)| json!({"Age group": age, "Sex": sex, "Detected victims": n}))
+    .map(|(name, age, sex, n)| {
+        let row = json!({"Age group": age, "Sex": sex, "Detected victims": n});
+        if *name == "Boys" { withheld(row, "Detected victims", REASON) } else { row }
+    })
     .collect();
     let citizenship: Vec<Value> = [
         ("Freedonia", 163),
@@ -53,7 +68,10 @@ pub fn sample_report() -> Report {
         ("Other or unknown", 10),
     ]
     .iter()
-    .map(|(country, n)| json!({"Citizenship": country, "Detected victims": n}))
+    .map(|(country, n)| {
+        let row = json!({"Citizenship": country, "Detected victims": n});
+        if *country == "Florin" { withheld(row, "Detected victims", REASON) } else { row }
+    })
     .collect();
     let flows: Vec<Value> = [
         ("Freedonia", "Freedonia", 151),
@@ -67,9 +85,14 @@ pub fn sample_report() -> Report {
         ("Genovia", "Freedonia", 31),
         ("Elbonia", "Sylvania", 22),
         ("Florin", "Freedonia", 14),
+        ("Florin", "Sylvania", 3),
+        ("Genovia", "Latveria", 2),
     ]
     .iter()
-    .map(|(from, to, n)| json!({"Citizenship": from, "Country of exploitation": to, "Victims": n}))
+    .map(|(from, to, n)| {
+        let row = json!({"Citizenship": from, "Country of exploitation": to, "Victims": n});
+        if *n < 5 { withheld(row, "Victims", REASON) } else { row }
+    })
     .collect();
     let funnel = vec![
         json!({"Stage": "Suspects investigated", "Persons": 268}),
@@ -87,8 +110,13 @@ pub fn sample_report() -> Report {
                         "Forced criminality" => [0.06, 0.22, 0.14, 0.5][idx],
                         _ => [0.05, 0.04, 0.07, 0.06][idx],
                     };
-                    json!({"Group": group, "Form of exploitation": form,
-                           "Victims per 100,000": ((rate * factor) * 100.0_f64).round() / 100.0})
+                    let row = json!({"Group": group, "Form of exploitation": form,
+                           "Victims per 100,000": ((rate * factor) * 100.0_f64).round() / 100.0});
+                    if *form == "Other forms" && matches!(*group, "Girls" | "Boys") {
+                        withheld(row, "Victims per 100,000", REASON)
+                    } else {
+                        row
+                    }
                 },
             )
         })
@@ -230,23 +258,26 @@ pub fn sample_report() -> Report {
                 }),
             )),
             Section::new("quality", "Data quality", "")
-                .with(Table::new(
-                    "Rows received and quarantined per source",
-                    "records",
-                    vec!["Source".into(), "Kind".into(), "Rows".into(), "Quarantined".into(), "Share".into()],
-                    vec![
-                        vec!["National Police".into(), "police".into(), "1,204".into(), "7".into(), "0.6%".into()],
+                .with(
+                    Table::new(
+                        "Rows received and quarantined per source",
+                        "records",
+                        vec!["Source".into(), "Kind".into(), "Rows".into(), "Quarantined".into(), "Share".into()],
                         vec![
-                            "Labour Inspectorate".into(),
-                            "labour inspection".into(),
-                            "391".into(),
-                            "3".into(),
-                            "0.8%".into(),
+                            vec!["National Police".into(), "police".into(), "1,204".into(), "7".into(), "0.6%".into()],
+                            vec![
+                                "Labour Inspectorate".into(),
+                                "labour inspection".into(),
+                                "391".into(),
+                                "3".into(),
+                                "0.8%".into(),
+                            ],
+                            vec!["Safe House Network".into(), "shelter".into(), "455".into(), "x".into(), "x".into()],
                         ],
-                        vec!["Safe House Network".into(), "shelter".into(), "455".into(), "0".into(), "0.0%".into()],
-                    ],
-                    vec![2, 3, 4],
-                ))
+                        vec![2, 3, 4],
+                    )
+                    .with_withheld_note("x: withheld by disclosure control (a count from 1 to 4)"),
+                )
                 .with(Block::Notes(vec![
                     "Quarantined rows are listed in out/quarantine/ with the reason for each.".into(),
                     "Date of birth is missing in 4.1% of police records.".into(),
@@ -265,5 +296,6 @@ pub fn sample_report() -> Report {
                     "SDG 16.2.2 uses the UNODC definition: detected victims per 100,000 population.".into(),
                 ])),
         ],
+        ..Report::default()
     }
 }
