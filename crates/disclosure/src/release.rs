@@ -46,6 +46,8 @@ pub struct Release {
     pub(crate) keys: Vec<String>,
     pub(crate) values: Vec<u64>,
     pub(crate) published: Vec<bool>,
+    /// Multiplies the rule's cost of suppressing the cell (1 unless set).
+    pub(crate) priority: Vec<f64>,
     pub(crate) relations: Vec<Relation>,
     index: BTreeMap<String, CellId>,
 }
@@ -78,8 +80,26 @@ impl Release {
         self.keys.push(key.to_owned());
         self.values.push(value);
         self.published.push(false);
+        self.priority.push(1.0);
         self.index.insert(key.to_owned(), id);
         Ok(id)
+    }
+
+    /// How much more than others a cell matters to readers: the cost of suppressing it is
+    /// multiplied by `priority` (a positive number; 1 by default), so the optimiser suppresses
+    /// other cells where it can.
+    pub fn set_priority(&mut self, id: CellId, priority: f64) {
+        if let Some(p) = self.priority.get_mut(id.0)
+            && priority.is_finite()
+            && priority > 0.0
+        {
+            *p = priority;
+        }
+    }
+
+    /// The information lost by suppressing a cell under `rule`.
+    pub fn cost(&self, id: CellId, rule: &crate::Rule) -> f64 {
+        rule.weight(self.values[id.0]) * self.priority.get(id.0).copied().unwrap_or(1.0)
     }
 
     /// `total = Σ parts`.
@@ -165,13 +185,16 @@ impl Release {
     }
 
     /// The release as text, one cell or relation a line (`cell published|latent VALUE KEY`,
-    /// `rel eq|le INDEX:COEFFICIENT …`): true values of every cell, latent ones included, so it
+    /// `priority INDEX FACTOR`, `rel eq|le INDEX:COEFFICIENT …`): true values of every cell, latent ones included, so it
     /// is never written where a release goes; it lets tests replay a release.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for i in 0..self.keys.len() {
             let kind = if self.published[i] { "published" } else { "latent" };
             out.push_str(&format!("cell {kind} {} {}\n", self.values[i], self.keys[i]));
+        }
+        for (i, p) in self.priority.iter().enumerate().filter(|(_, p)| **p != 1.0) {
+            out.push_str(&format!("priority {i} {p}\n"));
         }
         for r in &self.relations {
             let sense = match r.sense {
@@ -198,6 +221,10 @@ impl Release {
                         "latent" => release.latent(key, value)?,
                         _ => return Err(bad()),
                     };
+                }
+                (Some("priority"), Some(id), Some(p), None) => {
+                    let id = CellId(id.parse().map_err(|_| bad())?);
+                    release.set_priority(id, p.parse().map_err(|_| bad())?);
                 }
                 (Some("rel"), Some(sense), ..) => {
                     let sense = match sense {

@@ -29,7 +29,7 @@
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
 use crate::audit::{Attacker, Deviation, TOLERANCE};
-use crate::release::{Release, Sense};
+use crate::release::{CellId, Release, Sense};
 use crate::{Error, Result, Rule};
 
 /// One side of a sensitive cell's protection interval.
@@ -116,10 +116,12 @@ fn cheapest_move(
     let mut down = vec![None; release.len()];
     for &i in members {
         let free = !release.published[i] || hidden[i];
-        let cost = if free { 0.0 } else { rule.weight(release.values[i]) / scale };
+        let cost = if free { 0.0 } else { release.cost(CellId(i), rule) / scale };
         up[i] = Some(lp.add_var(cost, (0.0, f64::INFINITY)));
         if release.values[i] > 0 {
-            down[i] = Some(lp.add_var(cost, (0.0, release.values[i] as f64)));
+            // A cell that can give less than the need is suppressed whole all the same.
+            let capacity = release.values[i] as f64;
+            down[i] = Some(lp.add_var(cost * scale / capacity.min(scale), (0.0, capacity)));
         }
     }
     for r in &release.relations {
@@ -175,8 +177,7 @@ fn give_back(
 ) -> Result<()> {
     let mut secondary: Vec<usize> =
         (0..release.len()).filter(|&i| hidden[i] && !rule.is_primary(release.values[i])).collect();
-    secondary
-        .sort_by(|&a, &b| rule.weight(release.values[b]).total_cmp(&rule.weight(release.values[a])).then(a.cmp(&b)));
+    secondary.sort_by(|&a, &b| release.cost(CellId(b), rule).total_cmp(&release.cost(CellId(a), rule)).then(a.cmp(&b)));
     for cell in secondary {
         let before = Attacker::new(release, hidden);
         hidden[cell] = false;
@@ -190,7 +191,7 @@ fn give_back(
             }
             let direction =
                 if need.change > 0.0 { OptimizationDirection::Maximize } else { OptimizationDirection::Minimize };
-            let (bound, deviation) = after.extreme(crate::CellId(need.cell), direction)?;
+            let (bound, deviation) = after.extreme(CellId(need.cell), direction)?;
             effort.attacker_lps += 1;
             let x = release.values[need.cell] as f64;
             let reach = bound.map_or(f64::INFINITY, |b| (b - x) * need.change.signum());

@@ -6,4 +6,5 @@ mod docs;
 mod fixtures;
 mod import;
 mod postgres;
+mod release;
 mod review;
