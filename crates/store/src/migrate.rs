@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "review", include_str!("../migrations/0002_review.sql")),
     (3, "encodings", include_str!("../migrations/0003_encodings.sql")),
     (4, "decision_keys", include_str!("../migrations/0004_decision_keys.sql")),
+    (6, "releases", include_str!("../migrations/0006_releases.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
