@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod observatory;
 pub mod pdf;
 pub mod pipeline;
+pub mod publish;
 pub mod report;
 pub mod review;
 pub mod settings;

@@ -168,13 +168,22 @@ pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
     } else {
         None
     };
-    let min_cell = observatory.settings.disclosure.min_cell;
+    let rule = observatory.settings.disclosure.rule();
     let (unit, units): (Unit, Vec<&dyn Counted>) = match &linkage {
         Some(linkage) => (Unit::Persons, linkage.persons.iter().map(|p| p as &dyn Counted).collect()),
         None => (Unit::Records, victims.iter().map(|p| *p as &dyn Counted).collect()),
     };
-    let statistics =
-        stats::compute(unit, &units, &records_by_source, &justice, population.as_ref(), &quarantined, min_cell);
+    let linkage_counts = linkage.as_ref().map(stats::LinkageCounts::of);
+    let statistics = stats::compute(
+        unit,
+        &units,
+        &records_by_source,
+        &justice,
+        population.as_ref(),
+        &quarantined,
+        linkage_counts.as_ref(),
+        &rule,
+    )?;
     Ok(Analysis { statistics, linkage })
 }
 

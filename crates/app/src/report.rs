@@ -3,8 +3,6 @@
 //! has passed disclosure control; a withheld cell is marked `x`, with the reason, in the charts
 //! and in the tables, never drawn as a zero.
 
-use std::collections::BTreeMap;
-
 use report::{Block, Chart, Figure, Report, Section, Table};
 use serde_json::{Value, json};
 
@@ -44,8 +42,7 @@ pub async fn render(
             .iter()
             .position(|s| matches!(s.id.as_str(), "justice" | "sdg" | "quality" | "method"))
             .unwrap_or(report.sections.len());
-        let min_cell = observatory.settings.disclosure.min_cell;
-        let mut section = linkage_section(linkage, quality, estimate, uncertainty, path, min_cell);
+        let mut section = linkage_section(linkage, quality, estimate, uncertainty, path, statistics);
         if let Some(e) = estimate {
             for field in strata {
                 section.blocks.extend(strata_blocks(field, e));
@@ -563,8 +560,10 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
         format!("Counting unit: {unit}. Linkage of records into persons, where the sources allow it, changes the unit to persons."),
         "A victim exploited in more than one form counts under each form; totals by form can exceed the number of victims.".to_owned(),
         format!(
-            "Disclosure control: counts from 1 to {} are withheld (primary suppression), and further cells where a withheld count could otherwise be recovered from a total (secondary suppression); {suppressed} cells are withheld in this report's tables, shown as x.",
-            settings.disclosure.min_cell.saturating_sub(1)
+            "Disclosure control: counts from 1 to {} are withheld (primary suppression), and further cells chosen by linear programming over all the tables of the report together (secondary suppression), so that someone who knows every published figure and how the tables add up can place each withheld count no closer than anywhere from {} below to {} above it (down to zero), which an audit by linear programming checks before anything is published; {suppressed} cells are withheld in this report's tables, shown as x.",
+            settings.disclosure.min_cell.saturating_sub(1),
+            statistics.disclosure.protection,
+            statistics.disclosure.protection,
         ),
         "Unknown (the source recorded that the value is not known) and not recorded (the source does not collect it) are kept apart; see the data-quality table.".to_owned(),
         "Detected victims are the victims that reached an agency: the hidden number of victims is larger. Multiple Systems Estimation, where lists can be linked, estimates it.".to_owned(),
@@ -620,7 +619,7 @@ fn linkage_section(
     estimate: Option<&mse::EstimateReport>,
     uncertainty: Option<&crate::linkage::LinkageUncertainty>,
     path: &[(String, f64, f64, f64)],
-    min_cell: u64,
+    statistics: &Statistics,
 ) -> Section {
     let n_records: u64 = linkage.records_by_source.values().sum();
     let n_persons = linkage.persons.len() as u64;
@@ -635,34 +634,24 @@ fn linkage_section(
             lists.join(", ")
         )
     };
-    let lists: Vec<&String> = linkage.records_by_source.keys().collect();
-    // Persons per list and pairwise overlaps, with small counts withheld.
-    let mut cells: Vec<(String, String, u64)> = Vec::new();
-    for a in &lists {
-        for b in &lists {
-            let n = linkage
-                .persons
+    let reason = withheld_reason(statistics.disclosure.min_cell);
+    // Persons per list and pairwise overlaps, protected with the statistics (one release).
+    let overlap_rows: Vec<Value> = statistics
+        .table("list_overlaps")
+        .map(|t| {
+            t.rows
                 .iter()
-                .filter(|p| p.sources.iter().any(|s| s == *a) && p.sources.iter().any(|s| s == *b))
-                .count() as u64;
-            cells.push(((*a).clone(), (*b).clone(), n));
-        }
-    }
-    let counts: Vec<u64> = cells.iter().map(|c| c.2).collect();
-    let hidden = disclosure::suppress(&counts, &[], min_cell);
-    let reason = withheld_reason(min_cell);
-    let overlap_rows: Vec<Value> = cells
-        .iter()
-        .zip(&hidden)
-        .map(|((a, b, n), h)| {
-            chart_row(
-                json!({"List": humanize(a), "Also on list": humanize(b)}),
-                "Persons",
-                (!*h).then_some(*n),
-                &reason,
-            )
+                .filter_map(|row| {
+                    let (a, b, n) = match row.as_slice() {
+                        [Cell::Text(a), Cell::Text(b), Cell::Count(n)] => (a, b, Some(*n)),
+                        [Cell::Text(a), Cell::Text(b), Cell::Suppressed] => (a, b, None),
+                        _ => return None,
+                    };
+                    Some(chart_row(json!({"List": humanize(a), "Also on list": humanize(b)}), "Persons", n, &reason))
+                })
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
     let mut section = Section::new(
         "linkage",
         "Records, persons and the hidden number",
@@ -685,24 +674,30 @@ fn linkage_section(
     )
     .with(Chart::heatmap("Persons on each pair of lists", overlap_rows, "List", "Also on list", "Persons"));
     if let (Some(threshold), false) = (linkage.match_threshold, linkage.pair_probabilities.is_empty()) {
-        // Scored pairs of records (not persons' characteristics) by match probability, in bins of 0.05.
-        let mut bins: BTreeMap<u32, u64> = BTreeMap::new();
-        for p in &linkage.pair_probabilities {
-            *bins.entry(((p * 20.0).floor() as u32).min(19)).or_default() += 1;
-        }
-        // Small counts withheld as everywhere in the report.
-        let counts: Vec<u64> = bins.values().copied().collect();
-        let hidden = disclosure::suppress(&counts, &[], min_cell);
+        // Scored pairs of records (not persons' characteristics) by match probability, in bins of
+        // 0.05, with small counts withheld as everywhere in the report.
+        let bins: Vec<(u32, Option<u64>)> = statistics
+            .table("pair_probabilities")
+            .map(|t| {
+                t.rows
+                    .iter()
+                    .filter_map(|row| match row.as_slice() {
+                        [Cell::Text(bin), Cell::Count(n)] => Some((bin.parse().ok()?, Some(*n))),
+                        [Cell::Text(bin), Cell::Suppressed] => Some((bin.parse().ok()?, None)),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let rows = bins
             .into_iter()
-            .zip(hidden)
-            .map(|((bin, n), h)| {
+            .map(|(bin, n)| {
                 let low = f64::from(bin) / 20.0;
                 let outcome = if low + 1e-9 >= threshold { "Linked" } else { "Not linked" };
                 chart_row(
                     json!({"Match probability": format!("{low:.2}–{:.2}", low + 0.05), "Outcome": outcome}),
                     "Pairs",
-                    (!h).then_some(n),
+                    n,
                     &reason,
                 )
             })

@@ -125,11 +125,45 @@ pub struct DisclosureSettings {
     /// Counts below this (and above zero) are suppressed in published tables.
     #[serde(default = "default_min_cell")]
     pub min_cell: u64,
+    /// A suppressed count `x` must stay, for an attacker who knows every published table of the
+    /// run, anywhere in `[x − protection, x + protection]` (down to zero); default `min_cell − 1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protection: Option<u64>,
+    /// What secondary suppression minimises: `cells` (their number), `value` (their total) or
+    /// `log_value` (few cells, preferring small ones; the default).
+    #[serde(default)]
+    pub cost: CostSetting,
+}
+
+/// `[disclosure] cost`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostSetting {
+    Cells,
+    Value,
+    #[default]
+    LogValue,
+}
+
+impl DisclosureSettings {
+    /// The rule every release of the observatory applies.
+    pub fn rule(&self) -> disclosure::Rule {
+        let mut rule = disclosure::Rule::new(self.min_cell);
+        if let Some(p) = self.protection {
+            rule.protection = p;
+        }
+        rule.cost = match self.cost {
+            CostSetting::Cells => disclosure::Cost::Cells,
+            CostSetting::Value => disclosure::Cost::Value,
+            CostSetting::LogValue => disclosure::Cost::LogValue,
+        };
+        rule
+    }
 }
 
 impl Default for DisclosureSettings {
     fn default() -> Self {
-        DisclosureSettings { min_cell: default_min_cell() }
+        DisclosureSettings { min_cell: default_min_cell(), protection: None, cost: CostSetting::default() }
     }
 }
 
@@ -243,6 +277,9 @@ impl Settings {
                 ));
             }
         }
+        if self.disclosure.protection == Some(0) {
+            return Err("disclosure.protection 0 would let an attacker recompute a suppressed count: give 1 or more (the default is min_cell - 1)".to_owned());
+        }
         if let Some(e) = &self.encoding
             && !(e.threshold > 0.0 && e.threshold <= 1.0)
         {
@@ -344,6 +381,8 @@ seed = 2008                # seed of every random step: same inputs and seed, sa
 
 [disclosure]
 min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed (3 at least)
+# protection = 4           # a suppressed count x stays anywhere in [x - protection, x + protection] for an attacker (default min_cell - 1)
+# cost = "log_value"       # secondary suppression minimises: cells, value (their total) or log_value
 
 [linkage]
 review_limit = 300         # borderline pairs listed for review, those that could change the count most

@@ -124,18 +124,32 @@ pub struct Statistics {
     /// Detected victims (records or persons, per `unit`).
     pub total: u64,
     pub tables: Vec<StatTable>,
+    /// The report's linkage tables (persons on pairs of lists, pairs by match probability),
+    /// protected in the same release; not written to `out/tables/`.
+    pub linkage_tables: Vec<StatTable>,
+    /// How the release was protected.
+    pub disclosure: DisclosureSummary,
+    /// The unprotected release (true values, latent cells included): kept for the tests that
+    /// replay the attack on it, never written anywhere.
+    release: Release,
 }
 
 impl Statistics {
+    /// The unprotected release as text ([`disclosure::Release::to_text`]), for tests that replay
+    /// the attack. It holds every true value: it must never reach `out/`.
+    pub fn release_text(&self) -> String {
+        self.release.to_text()
+    }
+
     pub fn table(&self, name: &str) -> Option<&StatTable> {
-        self.tables.iter().find(|t| t.name == name)
+        self.tables.iter().chain(&self.linkage_tables).find(|t| t.name == name)
     }
 
     /// `{"unit": …, "total": …, "tables": {name: {title, unit, rows}}}`.
     pub fn to_json(&self) -> serde_json::Value {
         let tables: serde_json::Map<String, serde_json::Value> =
             self.tables.iter().map(|t| (t.name.to_owned(), t.to_json())).collect();
-        serde_json::json!({ "unit": self.unit, "total": self.total, "tables": tables })
+        serde_json::json!({ "unit": self.unit, "total": self.total, "disclosure": self.disclosure, "tables": tables })
     }
 }
 
@@ -190,11 +204,162 @@ fn forms(unit: &dyn Counted) -> Vec<&str> {
     if text.is_empty() { vec![model::vocab::UNKNOWN] } else { text.split(';').collect() }
 }
 
-/// A count table to build: name, title, key columns, the keys of one victim, grouping columns.
-type TableSpec<'a> = (&'static str, &'a str, &'a [&'a str], &'a dyn Fn(&dyn Counted) -> Vec<Vec<String>>, &'a [usize]);
+/// Counts from record linkage that the report publishes with the statistics, in the same release:
+/// persons on each list and on each pair of lists, and scored pairs of records by match
+/// probability (bins of 0.05).
+#[derive(Debug, Clone, Default)]
+pub struct LinkageCounts {
+    /// `(list, also on list, persons)` for every ordered pair of lists (the diagonal: persons on
+    /// the list).
+    pub overlaps: Vec<(String, String, u64)>,
+    pub probability_bins: BTreeMap<u32, u64>,
+}
+
+impl LinkageCounts {
+    pub fn of(linkage: &crate::linkage::Linkage) -> Self {
+        let lists: Vec<&String> = linkage.records_by_source.keys().collect();
+        let mut overlaps = Vec::new();
+        for a in &lists {
+            for b in &lists {
+                let n = linkage
+                    .persons
+                    .iter()
+                    .filter(|p| p.sources.iter().any(|s| s == *a) && p.sources.iter().any(|s| s == *b))
+                    .count() as u64;
+                overlaps.push(((*a).clone(), (*b).clone(), n));
+            }
+        }
+        let mut probability_bins: BTreeMap<u32, u64> = BTreeMap::new();
+        if linkage.match_threshold.is_some() {
+            for p in &linkage.pair_probabilities {
+                *probability_bins.entry(((p * 20.0).floor() as u32).min(19)).or_default() += 1;
+            }
+        }
+        LinkageCounts { overlaps, probability_bins }
+    }
+}
+
+/// How the release of these statistics was protected.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DisclosureSummary {
+    pub method: &'static str,
+    pub min_cell: u64,
+    pub protection: u64,
+    pub cost: &'static str,
+    /// Published cells of the release (a quantity shown in two tables is one cell).
+    pub cells: usize,
+    pub suppressed_cells: usize,
+    /// The sum of the suppressed cells' values.
+    pub suppressed_total: u64,
+    /// What the older rule (at least two suppressed cells in every sum, applied across the
+    /// release's sums) would have suppressed, which the attacker's audit does not pass.
+    pub heuristic_cells: usize,
+    pub heuristic_total: u64,
+    /// LPs solved choosing the suppressions, and giving back unneeded ones.
+    pub protection_lps: usize,
+    pub attacker_lps: usize,
+    /// Suppressed cells audited: each keeps its protection interval.
+    pub audited_cells: usize,
+}
+
+/// How much more the cells of the headline series (year × sex, flows) weigh in the choice of
+/// secondary suppressions than other cells.
+const HEADLINE_PRIORITY: f64 = 2.0;
+
+/// A cell of a table before disclosure control.
+enum Slot {
+    Text(String),
+    /// A count of the release.
+    Count(CellId),
+    /// A number about files, not persons: published as is.
+    Plain(u64),
+    /// A rate per 100,000 of a count: withheld with it.
+    Rate {
+        count: CellId,
+        population: u64,
+    },
+    /// A ratio of two counts: withheld with either.
+    Ratio {
+        numerator: CellId,
+        denominator: CellId,
+    },
+    /// A percentage of the total of the counts: withheld with any of them.
+    Percent {
+        counts: Vec<CellId>,
+        total: u64,
+    },
+}
+
+struct Draft {
+    name: &'static str,
+    title: String,
+    unit: Unit,
+    columns: Vec<String>,
+    rows: Vec<Vec<Slot>>,
+}
+
+use disclosure::{CellId, Release};
+
+/// The release being built: cells keyed so that one quantity in two tables is one cell.
+struct Builder {
+    release: Release,
+    drafts: Vec<Draft>,
+}
+
+impl Builder {
+    fn published(&mut self, key: String, value: u64) -> crate::Result<CellId> {
+        self.release.published(&key, value).map_err(internal)
+    }
+
+    fn latent(&mut self, key: String, value: u64) -> crate::Result<CellId> {
+        self.release.latent(&key, value).map_err(internal)
+    }
+
+    /// A structural sum: it holds by construction.
+    fn sum(&mut self, total: CellId, parts: &[CellId]) -> crate::Result<()> {
+        self.release.sum(total, parts).map_err(internal)
+    }
+
+    /// A relation between tables that holds on these data as far as Palermo knows the attacker
+    /// could see it; declared when it holds (more relations only make the attacker stronger).
+    fn sum_if_true(&mut self, total: CellId, parts: &[CellId]) {
+        let _ = self.release.sum(total, parts);
+    }
+
+    fn at_most_if_true(&mut self, part: CellId, whole: CellId) {
+        let _ = self.release.at_most(part, whole);
+    }
+}
+
+fn internal(e: disclosure::Error) -> crate::Error {
+    crate::Error::Internal(format!("building the release of the statistics: {e}"))
+}
+
+fn count_by<K: Ord>(victims: &[&dyn Counted], key: impl Fn(&dyn Counted) -> Vec<K>) -> BTreeMap<K, u64> {
+    let mut counts = BTreeMap::new();
+    for v in victims {
+        for k in key(*v) {
+            *counts.entry(k).or_default() += 1;
+        }
+    }
+    counts
+}
+
+fn key_of(prefix: &str, parts: &[&str]) -> String {
+    let mut key = prefix.to_owned();
+    for p in parts {
+        key.push('|');
+        key.push_str(p);
+    }
+    key
+}
 
 /// Builds the tables from victims (records or persons), criminal-justice counts, the population
-/// table and the per-source quarantine counts, then protects them.
+/// table, the per-source quarantine counts and the linkage's counts, then protects them together
+/// as one release: every table of a run, and every relation between them (a year's total is the
+/// sum of its sexes and of its cells in the SDG table; a citizenship's total the sum of its flows;
+/// …), so that no suppressed cell can be recovered or narrowed from the others.
+#[allow(clippy::too_many_arguments)]
 pub fn compute(
     unit: Unit,
     victims: &[&dyn Counted],
@@ -202,145 +367,294 @@ pub fn compute(
     justice: &[StoredJustice],
     population: Option<&Population>,
     quarantined_by_source: &BTreeMap<String, u64>,
-    min_cell: u64,
-) -> Statistics {
-    let mut tables = Vec::new();
+    linkage: Option<&LinkageCounts>,
+    rule: &disclosure::Rule,
+) -> crate::Result<Statistics> {
+    let mut b = Builder { release: Release::new(), drafts: Vec::new() };
+    let total = b.published("total".into(), victims.len() as u64)?;
 
-    // A victim with two forms of exploitation counts under each.
-    let year_sex_age_form = |v: &dyn Counted| -> Vec<Vec<String>> {
-        forms(v)
-            .into_iter()
-            .map(|f| vec![v.value("year").to_owned(), v.value("sex").to_owned(), age_group(v).to_owned(), f.to_owned()])
-            .collect()
-    };
-    let year_form = |v: &dyn Counted| -> Vec<Vec<String>> {
-        forms(v).into_iter().map(|f| vec![v.value("year").to_owned(), f.to_owned()]).collect()
-    };
-    let year = |v: &dyn Counted| vec![vec![v.value("year").to_owned()]];
-    let year_sex = |v: &dyn Counted| vec![vec![v.value("year").to_owned(), v.value("sex").to_owned()]];
-    let sex_age = |v: &dyn Counted| vec![vec![v.value("sex").to_owned(), age_group(v).to_owned()]];
-    let specs: [TableSpec<'_>; 5] = [
-        ("detected_by_year", "Detected victims by year", &["year"], &year, &[]),
-        ("detected_by_year_sex", "Detected victims by year and sex", &["year", "sex"], &year_sex, &[0]),
-        ("detected_by_sex_age", "Detected victims by sex and age group", &["sex", "age_group"], &sex_age, &[0]),
-        (
-            "detected_by_year_form",
-            "Detected victims by year and form of exploitation (a victim exploited in two forms counts under each)",
-            &["year", "form"],
-            &year_form,
-            &[0],
-        ),
-        (
-            "detected_by_year_sex_age_form",
-            "Detected victims by year, sex, age group and form of exploitation (a victim exploited in two forms counts under each)",
-            &["year", "sex", "age_group", "form"],
-            &year_sex_age_form,
-            &[0],
-        ),
-    ];
-    for (name, title, keys, key_of, group_by) in specs {
-        let mut counts: BTreeMap<Vec<String>, u64> = BTreeMap::new();
-        for v in victims {
-            for key in key_of(*v) {
-                *counts.entry(key).or_default() += 1;
-            }
-        }
-        tables.push(protect(name, title, unit, keys, counts.into_iter().collect(), group_by, min_cell));
+    // The cube of year × sex × age group: latent, except the cells the SDG table publishes.
+    let cube = count_by(victims, |v| vec![(v.value("year").to_owned(), v.value("sex").to_owned(), age_group(v))]);
+    let mut cube_cells: BTreeMap<(String, String, &str), CellId> = BTreeMap::new();
+    for ((y, s, a), n) in &cube {
+        let id = b.latent(key_of("ysa", &[y, s, a]), *n)?;
+        cube_cells.insert((y.clone(), s.clone(), a), id);
     }
-    for (name, title, field) in [
-        ("by_citizenship", "Detected victims by citizenship", "citizenship"),
-        ("by_country_of_exploitation", "Detected victims by country of exploitation", "country_of_exploitation"),
-        ("by_cross_border", "Detected victims: cross-border or domestic", "cross_border"),
+    let count_table = |b: &mut Builder,
+                       name: &'static str,
+                       title: &str,
+                       prefix: &str,
+                       keys: &[&str],
+                       counts: Vec<(Vec<String>, u64)>|
+     -> crate::Result<BTreeMap<Vec<String>, CellId>> {
+        let mut ids = BTreeMap::new();
+        let mut rows = Vec::new();
+        for (key, n) in counts {
+            let parts: Vec<&str> = key.iter().map(String::as_str).collect();
+            let id = b.published(key_of(prefix, &parts), n)?;
+            let mut row: Vec<Slot> = key.iter().cloned().map(Slot::Text).collect();
+            row.push(Slot::Count(id));
+            rows.push(row);
+            ids.insert(key, id);
+        }
+        let mut columns: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        columns.push("count".to_owned());
+        b.drafts.push(Draft { name, title: title.to_owned(), unit, columns, rows });
+        Ok(ids)
+    };
+    let by_key = |counts: BTreeMap<Vec<String>, u64>| counts.into_iter().collect::<Vec<_>>();
+
+    let years = count_table(
+        &mut b,
+        "detected_by_year",
+        "Detected victims by year",
+        "y",
+        &["year"],
+        by_key(count_by(victims, |v| vec![vec![v.value("year").to_owned()]])),
+    )?;
+    let year_sex = count_table(
+        &mut b,
+        "detected_by_year_sex",
+        "Detected victims by year and sex",
+        "ys",
+        &["year", "sex"],
+        by_key(count_by(victims, |v| vec![vec![v.value("year").to_owned(), v.value("sex").to_owned()]])),
+    )?;
+    let sex_age = count_table(
+        &mut b,
+        "detected_by_sex_age",
+        "Detected victims by sex and age group",
+        "sa",
+        &["sex", "age_group"],
+        by_key(count_by(victims, |v| vec![vec![v.value("sex").to_owned(), age_group(v).to_owned()]])),
+    )?;
+    let year_form = count_table(
+        &mut b,
+        "detected_by_year_form",
+        "Detected victims by year and form of exploitation (a victim exploited in two forms counts under each)",
+        "yf",
+        &["year", "form"],
+        by_key(count_by(victims, |v| {
+            forms(v).into_iter().map(|f| vec![v.value("year").to_owned(), f.to_owned()]).collect()
+        })),
+    )?;
+    let year_sex_age_form = count_table(
+        &mut b,
+        "detected_by_year_sex_age_form",
+        "Detected victims by year, sex, age group and form of exploitation (a victim exploited in two forms counts under each)",
+        "ysaf",
+        &["year", "sex", "age_group", "form"],
+        by_key(count_by(victims, |v| {
+            forms(v)
+                .into_iter()
+                .map(|f| {
+                    vec![v.value("year").to_owned(), v.value("sex").to_owned(), age_group(v).to_owned(), f.to_owned()]
+                })
+                .collect()
+        })),
+    )?;
+    // The report's headline series, victims by year and sex and the flows between countries,
+    // matter most to readers: suppressing one of their cells costs more, so the optimiser
+    // suppresses cells of the one-way totals and detailed tables where it can.
+    for id in year_sex.values() {
+        b.release.set_priority(*id, HEADLINE_PRIORITY);
+    }
+    // Year × sex = its age groups; year = its sexes; total = its years; sex × age = its years.
+    for (key, &id) in &year_sex {
+        let parts: Vec<CellId> =
+            cube_cells.iter().filter(|((y, s, _), _)| *y == key[0] && *s == key[1]).map(|(_, id)| *id).collect();
+        b.sum(id, &parts)?;
+    }
+    for (key, &id) in &years {
+        let parts: Vec<CellId> = year_sex.iter().filter(|(k, _)| k[0] == key[0]).map(|(_, id)| *id).collect();
+        b.sum(id, &parts)?;
+    }
+    let year_ids: Vec<CellId> = years.values().copied().collect();
+    b.sum(total, &year_ids)?;
+    for (key, &id) in &sex_age {
+        let parts: Vec<CellId> =
+            cube_cells.iter().filter(|((_, s, a), _)| *s == key[0] && *a == key[1]).map(|(_, id)| *id).collect();
+        b.sum(id, &parts)?;
+    }
+    // Forms: each victim counts under at least one form, and under a form at most once.
+    for ((y, s, a), &whole) in &cube_cells {
+        let parts: Vec<CellId> = year_sex_age_form
+            .iter()
+            .filter(|(k, _)| k[0] == *y && k[1] == *s && k[2] == *a)
+            .map(|(_, id)| *id)
+            .collect();
+        for &part in &parts {
+            b.release.at_most(part, whole).map_err(internal)?;
+        }
+        b.release.at_least(&parts, whole).map_err(internal)?;
+    }
+    for (key, &id) in &year_form {
+        let parts: Vec<CellId> =
+            year_sex_age_form.iter().filter(|(k, _)| k[0] == key[0] && k[3] == key[1]).map(|(_, id)| *id).collect();
+        b.sum(id, &parts)?;
+    }
+
+    // Citizenship, country of exploitation, cross-border: each adds up to the total.
+    let mut margins: BTreeMap<&str, BTreeMap<Vec<String>, CellId>> = BTreeMap::new();
+    for (name, title, field, prefix) in [
+        ("by_citizenship", "Detected victims by citizenship", "citizenship", "cit"),
+        ("by_country_of_exploitation", "Detected victims by country of exploitation", "country_of_exploitation", "coe"),
+        ("by_cross_border", "Detected victims: cross-border or domestic", "cross_border", "xb"),
     ] {
-        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        for v in victims {
-            *counts.entry(v.value(field).to_owned()).or_default() += 1;
-        }
-        let mut rows: Vec<(Vec<String>, u64)> = counts.into_iter().map(|(k, n)| (vec![k], n)).collect();
+        let mut rows: Vec<(Vec<String>, u64)> =
+            count_by(victims, |v| vec![v.value(field).to_owned()]).into_iter().map(|(k, n)| (vec![k], n)).collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        tables.push(protect(name, title, unit, &[field], rows, &[], min_cell));
+        let ids = count_table(&mut b, name, title, prefix, &[field], rows)?;
+        let parts: Vec<CellId> = ids.values().copied().collect();
+        b.sum(total, &parts)?;
+        margins.insert(field, ids);
     }
-    let mut flows: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for v in victims {
-        let key = (v.value("citizenship").to_owned(), v.value("country_of_exploitation").to_owned());
-        *flows.entry(key).or_default() += 1;
-    }
-    let mut flow_rows: Vec<(Vec<String>, u64)> = flows.into_iter().map(|((o, d), n)| (vec![o, d], n)).collect();
+    let mut flow_rows: Vec<(Vec<String>, u64)> = count_by(victims, |v| {
+        vec![vec![v.value("citizenship").to_owned(), v.value("country_of_exploitation").to_owned()]]
+    })
+    .into_iter()
+    .collect();
     flow_rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    tables.push(protect(
+    let flows = count_table(
+        &mut b,
         "flows",
         "Flows: citizenship → country of exploitation",
-        unit,
+        "flow",
         &["citizenship", "country_of_exploitation"],
         flow_rows,
-        &[0],
-        min_cell,
-    ));
-    tables.push(by_source_table(records_by_source, quarantined_by_source, min_cell));
-    tables.push(justice_chain(justice, min_cell));
-    if let Some(population) = population {
-        tables.push(sdg_rates(unit, victims, population, min_cell));
+    )?;
+    for id in flows.values() {
+        b.release.set_priority(*id, HEADLINE_PRIORITY);
     }
-    tables.push(missing_values(unit, victims));
-    Statistics { unit, total: victims.len() as u64, tables }
+    for (field, side) in [("citizenship", 0), ("country_of_exploitation", 1)] {
+        for (key, &id) in margins.get(field).into_iter().flatten() {
+            let parts: Vec<CellId> = flows.iter().filter(|(k, _)| k[side] == key[0]).map(|(_, id)| *id).collect();
+            b.sum(id, &parts)?;
+        }
+    }
+
+    let sources = by_source_table(&mut b, records_by_source, quarantined_by_source)?;
+    if unit == Unit::Records {
+        let parts: Vec<CellId> = sources.values().copied().collect();
+        b.sum_if_true(total, &parts);
+    }
+    justice_chain(&mut b, justice)?;
+    if let Some(population) = population {
+        sdg_rates(&mut b, unit, &cube, population)?;
+    }
+    missing_values(&mut b, unit, victims, &year_sex, &margins, &cube_cells)?;
+    let n_tables = b.drafts.len();
+    if let Some(linkage) = linkage {
+        linkage_tables(&mut b, linkage, &sources)?;
+    }
+
+    let started = std::time::Instant::now();
+    let protection = b.release.protect(rule).map_err(|e| crate::Error::Internal(format!("disclosure control: {e}")))?;
+    let heuristic = b.release.heuristic(rule);
+    let release = b.release;
+    let heuristic_cells = heuristic.iter().filter(|h| **h).count();
+    let heuristic_total: u64 = release.cells().filter(|id| heuristic[id.index()]).map(|id| release.value(id)).sum();
+    let disclosure = DisclosureSummary {
+        method: protection.method.name(),
+        min_cell: rule.min_cell,
+        protection: rule.protection,
+        cost: rule.cost.name(),
+        cells: release.cells().filter(|id| release.is_published(*id)).count(),
+        suppressed_cells: protection.suppressed(),
+        suppressed_total: protection.suppressed_total(&release),
+        heuristic_cells,
+        heuristic_total,
+        protection_lps: protection.effort.protection_lps,
+        attacker_lps: protection.effort.attacker_lps,
+        audited_cells: protection.audit.intervals.len(),
+    };
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        cells = disclosure.cells,
+        suppressed = disclosure.suppressed_cells,
+        "disclosure control"
+    );
+    let mut tables: Vec<StatTable> = Vec::new();
+    for draft in b.drafts {
+        tables.push(render(draft, &release, &protection));
+    }
+    let linkage_tables = tables.split_off(n_tables);
+    Ok(Statistics { unit, total: victims.len() as u64, tables, linkage_tables, disclosure, release })
 }
 
-/// Builds a count table with the key columns, a `count` column, and suppression. `group_by`
-/// names the key columns whose equal values form a group that adds up to a published total.
-fn protect(
-    name: &'static str,
-    title: &str,
-    unit: Unit,
-    keys: &[&str],
-    rows: Vec<(Vec<String>, u64)>,
-    group_by: &[usize],
-    min_cell: u64,
-) -> StatTable {
-    let counts: Vec<u64> = rows.iter().map(|r| r.1).collect();
-    let mut groups: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
-    for (i, (key, _)) in rows.iter().enumerate() {
-        let group_key: Vec<&str> = group_by.iter().filter_map(|&k| key.get(k).map(String::as_str)).collect();
-        groups.entry(group_key).or_default().push(i);
-    }
-    let hidden = disclosure::suppress(&counts, &groups.into_values().collect::<Vec<_>>(), min_cell);
-    let mut columns: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
-    columns.push("count".to_owned());
-    let suppressed = hidden.iter().filter(|h| **h).count();
-    let rows = rows
+/// A protected table from its draft.
+fn render(draft: Draft, release: &Release, protection: &disclosure::Protection) -> StatTable {
+    let mut suppressed = 0;
+    let rows = draft
+        .rows
         .into_iter()
-        .zip(hidden)
-        .map(|((key, n), hide)| {
-            let mut row: Vec<Cell> = key.into_iter().map(Cell::Text).collect();
-            row.push(if hide { Cell::Suppressed } else { Cell::Count(n) });
-            row
+        .map(|row| {
+            row.into_iter()
+                .map(|slot| match slot {
+                    Slot::Text(t) => Cell::Text(t),
+                    Slot::Plain(n) => Cell::Count(n),
+                    Slot::Count(id) if protection.is_hidden(id) => {
+                        suppressed += 1;
+                        Cell::Suppressed
+                    }
+                    Slot::Count(id) => Cell::Count(release.value(id)),
+                    Slot::Rate { count, .. } if protection.is_hidden(count) => Cell::Suppressed,
+                    Slot::Rate { count, population } => Cell::Number(
+                        (population > 0).then(|| release.value(count) as f64 * 100_000.0 / population as f64),
+                    ),
+                    Slot::Ratio { numerator, denominator }
+                        if protection.is_hidden(numerator) || protection.is_hidden(denominator) =>
+                    {
+                        Cell::Suppressed
+                    }
+                    Slot::Ratio { numerator, denominator } => {
+                        let (a, b) = (release.value(numerator), release.value(denominator));
+                        Cell::Number((b > 0).then(|| a as f64 / b as f64))
+                    }
+                    Slot::Percent { counts, .. } if counts.iter().any(|c| protection.is_hidden(*c)) => Cell::Suppressed,
+                    Slot::Percent { counts, total } => {
+                        let sum: u64 = counts.iter().map(|c| release.value(*c)).sum();
+                        Cell::Number((total > 0).then(|| sum as f64 * 100.0 / total as f64))
+                    }
+                })
+                .collect()
         })
         .collect();
-    StatTable { name, title: title.to_owned(), unit, columns, rows, suppressed }
+    StatTable { name: draft.name, title: draft.title, unit: draft.unit, columns: draft.columns, rows, suppressed }
 }
 
 /// Records per source: always records, whatever the unit of the other tables.
-fn by_source_table(stored: &BTreeMap<String, u64>, quarantined: &BTreeMap<String, u64>, min_cell: u64) -> StatTable {
+fn by_source_table(
+    b: &mut Builder,
+    stored: &BTreeMap<String, u64>,
+    quarantined: &BTreeMap<String, u64>,
+) -> crate::Result<BTreeMap<String, CellId>> {
     let mut sources: Vec<&String> = stored.keys().chain(quarantined.keys()).collect();
     sources.sort();
     sources.dedup();
-    let mut table = protect(
-        "by_source",
-        "Records per source (stored, and rows refused into the quarantine)",
-        Unit::Records,
-        &["source"],
-        sources.iter().map(|s| (vec![(*s).clone()], stored.get(*s).copied().unwrap_or(0))).collect(),
-        &[],
-        min_cell,
-    );
-    // The number of refused rows is about the files, not about persons: it is published as is.
-    table.columns.push("quarantined_rows".to_owned());
-    for (row, source) in table.rows.iter_mut().zip(&sources) {
-        row.push(Cell::Count(quarantined.get(*source).copied().unwrap_or(0)));
+    let mut ids = BTreeMap::new();
+    let mut rows = Vec::new();
+    for source in sources {
+        let id = b.published(key_of("src", &[source]), stored.get(source).copied().unwrap_or(0))?;
+        ids.insert(source.clone(), id);
+        // The number of refused rows is about the files, not about persons: it is published as is.
+        rows.push(vec![
+            Slot::Text(source.clone()),
+            Slot::Count(id),
+            Slot::Plain(quarantined.get(source).copied().unwrap_or(0)),
+        ]);
     }
-    table
+    b.drafts.push(Draft {
+        name: "by_source",
+        title: "Records per source (stored, and rows refused into the quarantine)".into(),
+        unit: Unit::Records,
+        columns: ["source", "count", "quarantined_rows"].map(str::to_owned).to_vec(),
+        rows,
+    });
+    Ok(ids)
 }
 
-fn justice_chain(justice: &[StoredJustice], min_cell: u64) -> StatTable {
+fn justice_chain(b: &mut Builder, justice: &[StoredJustice]) -> crate::Result<()> {
     let stages = ["investigated", "prosecuted", "convicted", "acquitted"];
     let mut by_year: BTreeMap<i64, [u64; 4]> = BTreeMap::new();
     for j in justice {
@@ -348,83 +662,134 @@ fn justice_chain(justice: &[StoredJustice], min_cell: u64) -> StatTable {
             by_year.entry(j.year).or_default()[i] += j.count.max(0) as u64;
         }
     }
-    let counts: Vec<u64> = by_year.values().flat_map(|c| c.iter().copied()).collect();
-    let hidden = disclosure::suppress(&counts, &[], min_cell);
     let mut columns = vec!["year".to_owned()];
     columns.extend(stages.iter().map(|s| (*s).to_owned()));
     columns.extend(["prosecuted_per_investigated".to_owned(), "convicted_per_prosecuted".to_owned()]);
-    let ratio = |a: u64, b: u64, hide: bool| {
-        if hide { Cell::Suppressed } else { Cell::Number((b > 0).then(|| a as f64 / b as f64)) }
-    };
     let mut rows = Vec::new();
-    for (y, (year, c)) in by_year.iter().enumerate() {
-        let h = &hidden[y * 4..y * 4 + 4];
-        let mut row = vec![Cell::Text(year.to_string())];
-        row.extend(c.iter().zip(h).map(|(n, hide)| if *hide { Cell::Suppressed } else { Cell::Count(*n) }));
-        row.push(ratio(c[1], c[0], h[0] || h[1]));
-        row.push(ratio(c[2], c[1], h[1] || h[2]));
+    for (year, counts) in &by_year {
+        let year = year.to_string();
+        let mut ids = Vec::new();
+        for (stage, n) in stages.iter().zip(counts) {
+            ids.push(b.published(key_of("justice", &[&year, stage]), *n)?);
+        }
+        let mut row = vec![Slot::Text(year)];
+        row.extend(ids.iter().map(|id| Slot::Count(*id)));
+        row.push(Slot::Ratio { numerator: ids[1], denominator: ids[0] });
+        row.push(Slot::Ratio { numerator: ids[2], denominator: ids[1] });
         rows.push(row);
     }
-    let suppressed = hidden.iter().filter(|h| **h).count();
-    StatTable {
+    b.drafts.push(Draft {
         name: "justice_chain",
         title: "The criminal-justice chain: persons investigated, prosecuted, convicted and acquitted, with attrition"
             .into(),
         unit: Unit::JusticeCounts,
         columns,
         rows,
-        suppressed,
-    }
+    });
+    Ok(())
 }
 
-fn sdg_rates(unit: Unit, victims: &[&dyn Counted], population: &Population, min_cell: u64) -> StatTable {
-    let mut counts: BTreeMap<(i64, String, String), u64> = population.keys().map(|k| (k.clone(), 0)).collect();
-    for v in victims {
-        let Ok(year) = v.value("year").parse::<i64>() else { continue };
-        let key = (year, v.value("sex").to_owned(), age_group(*v).to_owned());
-        if let Some(n) = counts.get_mut(&key) {
-            *n += 1;
-        }
+/// The SDG table publishes cells of the year × sex × age-group cube (the same cells as the
+/// release's latent cube: they are linked to the year and sex tables).
+fn sdg_rates(
+    b: &mut Builder,
+    unit: Unit,
+    cube: &BTreeMap<(String, String, &'static str), u64>,
+    population: &Population,
+) -> crate::Result<()> {
+    let mut rows = Vec::new();
+    for ((year, sex, group), pop) in population {
+        let year = year.to_string();
+        let n = cube.get(&(year.clone(), sex.clone(), group_code(group))).copied().unwrap_or(0);
+        let id = b.published(key_of("ysa", &[&year, sex, group]), n)?;
+        rows.push(vec![
+            Slot::Text(year),
+            Slot::Text(sex.clone()),
+            Slot::Text(group.clone()),
+            Slot::Count(id),
+            Slot::Plain(*pop),
+            Slot::Rate { count: id, population: *pop },
+        ]);
     }
-    let keys: Vec<&(i64, String, String)> = counts.keys().collect();
-    let values: Vec<u64> = counts.values().copied().collect();
-    let mut groups: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        groups.entry(k.0).or_default().push(i);
-    }
-    let hidden = disclosure::suppress(&values, &groups.into_values().collect::<Vec<_>>(), min_cell);
-    let rows = keys
-        .iter()
-        .zip(&values)
-        .zip(&hidden)
-        .map(|((k, n), hide)| {
-            let pop = population.get(*k).copied().unwrap_or(0);
-            vec![
-                Cell::Text(k.0.to_string()),
-                Cell::Text(k.1.clone()),
-                Cell::Text(k.2.clone()),
-                if *hide { Cell::Suppressed } else { Cell::Count(*n) },
-                Cell::Count(pop),
-                if *hide {
-                    Cell::Suppressed
-                } else {
-                    Cell::Number((pop > 0).then(|| *n as f64 * 100_000.0 / pop as f64))
-                },
-            ]
-        })
-        .collect();
-    StatTable {
+    b.drafts.push(Draft {
         name: "sdg_16_2_2",
         title: "SDG indicator 16.2.2: detected victims per 100,000 population, by sex and age group (VC_HTF_DETVR)"
             .into(),
         unit,
         columns: ["year", "sex", "age_group", "detected", "population", "per_100000"].map(str::to_owned).to_vec(),
         rows,
-        suppressed: hidden.iter().filter(|h| **h).count(),
-    }
+    });
+    Ok(())
 }
 
-fn missing_values(unit: Unit, victims: &[&dyn Counted]) -> StatTable {
+/// The `&'static str` age-group code of a population row's group.
+fn group_code(group: &str) -> &'static str {
+    model::vocab::age_group_of_band(group)
+}
+
+/// Persons on each list and pair of lists, and scored pairs by match probability: tables of the
+/// report, in the same release.
+fn linkage_tables(b: &mut Builder, linkage: &LinkageCounts, sources: &BTreeMap<String, CellId>) -> crate::Result<()> {
+    let mut rows = Vec::new();
+    let mut lists: BTreeMap<&str, CellId> = BTreeMap::new();
+    for (a, c, n) in &linkage.overlaps {
+        if a == c {
+            lists.insert(a.as_str(), b.published(key_of("list", &[a]), *n)?);
+        }
+    }
+    for (a, c, n) in &linkage.overlaps {
+        let id = if a == c {
+            lists[a.as_str()]
+        } else {
+            // The same persons whichever list is named first: one cell.
+            let (x, y) = if a < c { (a, c) } else { (c, a) };
+            let id = b.published(key_of("overlap", &[x, y]), *n)?;
+            for list in [a, c] {
+                if let Some(&whole) = lists.get(list.as_str()) {
+                    b.at_most_if_true(id, whole);
+                }
+            }
+            id
+        };
+        rows.push(vec![Slot::Text(a.clone()), Slot::Text(c.clone()), Slot::Count(id)]);
+    }
+    for (list, &id) in &lists {
+        if let Some(&records) = sources.get(*list) {
+            b.at_most_if_true(id, records);
+        }
+    }
+    b.drafts.push(Draft {
+        name: "list_overlaps",
+        title: "Persons on each pair of lists".into(),
+        unit: Unit::Persons,
+        columns: ["list", "also_on_list", "persons"].map(str::to_owned).to_vec(),
+        rows,
+    });
+    let mut rows = Vec::new();
+    for (bin, n) in &linkage.probability_bins {
+        let id = b.published(key_of("pairs", &[&bin.to_string()]), *n)?;
+        rows.push(vec![Slot::Text(bin.to_string()), Slot::Count(id)]);
+    }
+    b.drafts.push(Draft {
+        name: "pair_probabilities",
+        title: "Scored pairs of records by match probability (bins of 0.05)".into(),
+        unit: Unit::Records,
+        columns: ["bin", "pairs"].map(str::to_owned).to_vec(),
+        rows,
+    });
+    Ok(())
+}
+
+/// Values unknown or not recorded, per field: counts of the same persons as the other tables
+/// (the victims whose sex is unknown are the year × sex table's unknown column), so in the release.
+fn missing_values(
+    b: &mut Builder,
+    unit: Unit,
+    victims: &[&dyn Counted],
+    year_sex: &BTreeMap<Vec<String>, CellId>,
+    margins: &BTreeMap<&str, BTreeMap<Vec<String>, CellId>>,
+    cube: &BTreeMap<(String, String, &'static str), CellId>,
+) -> crate::Result<()> {
     let fields = [
         "sex",
         "age_band",
@@ -436,25 +801,38 @@ fn missing_values(unit: Unit, victims: &[&dyn Counted]) -> StatTable {
         "recruiter_relation",
     ];
     let total = victims.len() as u64;
-    let rows = fields
-        .iter()
-        .map(|field| {
-            let unknown = victims.iter().filter(|v| v.value(field) == model::vocab::UNKNOWN).count() as u64;
-            let not_recorded = victims.iter().filter(|v| v.value(field) == model::vocab::NOT_RECORDED).count() as u64;
-            vec![
-                Cell::Text((*field).to_owned()),
-                Cell::Count(unknown),
-                Cell::Count(not_recorded),
-                Cell::Number((total > 0).then(|| (unknown + not_recorded) as f64 * 100.0 / total as f64)),
-            ]
-        })
-        .collect();
-    StatTable {
+    let mut rows = Vec::new();
+    for field in fields {
+        let mut ids = Vec::new();
+        for code in [model::vocab::UNKNOWN, model::vocab::NOT_RECORDED] {
+            let n = victims.iter().filter(|v| v.value(field) == code).count() as u64;
+            let id = b.published(key_of("missing", &[field, code]), n)?;
+            let parts: Vec<CellId> = match field {
+                "sex" => year_sex.iter().filter(|(k, _)| k[1] == code).map(|(_, id)| *id).collect(),
+                "age_band" => cube.iter().filter(|((_, _, a), _)| *a == code).map(|(_, id)| *id).collect(),
+                "citizenship" | "country_of_exploitation" | "cross_border" => {
+                    margins.get(field).and_then(|m| m.get(&vec![code.to_owned()])).copied().into_iter().collect()
+                }
+                _ => Vec::new(),
+            };
+            if !parts.is_empty() {
+                b.sum_if_true(id, &parts);
+            }
+            ids.push(id);
+        }
+        rows.push(vec![
+            Slot::Text(field.to_owned()),
+            Slot::Count(ids[0]),
+            Slot::Count(ids[1]),
+            Slot::Percent { counts: ids, total },
+        ]);
+    }
+    b.drafts.push(Draft {
         name: "missing_values",
         title: "Data quality: values unknown or not recorded, per field (counts of values, not of persons)".into(),
         unit,
         columns: ["field", "unknown", "not_recorded", "percent_missing"].map(str::to_owned).to_vec(),
         rows,
-        suppressed: 0,
-    }
+    });
+    Ok(())
 }

@@ -1,22 +1,139 @@
-//! Statistical disclosure control for published count tables.
+//! Statistical disclosure control for published count tables, over **linked tables**.
 //!
-//! Method: **primary suppression** of every count from 1 to `min_cell − 1` (a zero is not
-//! disclosive: it says nobody is there), then **secondary suppression** within each group of
-//! cells that the same published table adds up (for example the sexes and age groups of one year),
-//! so that no suppressed cell can be recovered by subtracting the others from a published total:
-//! whenever a group has exactly one suppressed cell, the smallest other non-zero cell of the group
-//! is suppressed too. This is the classic threshold rule with the "at least two suppressed cells
-//! per marginal" heuristic used by national statistical offices (see Hundepool et al.,
-//! *Statistical Disclosure Control*, Wiley 2012, ch. 4); it protects one level of marginals, which
-//! is what Palermo's tables publish. Rates derived from a suppressed count are suppressed with it
-//! by the caller.
+//! A [`Release`] is every cell that one run publishes, whatever table it appears in, each with a
+//! stable key (the same quantity in two tables is one cell), and the additive relations between
+//! them (a total is the sum of its parts; a part is at most its whole), declared across tables.
+//! [`Release::protect`] applies a [`Rule`]:
+//!
+//! 1. **primary suppression** of every count from 1 to `min_cell − 1` (a zero is not disclosive:
+//!    it says nobody is there);
+//! 2. **secondary suppression** chosen by linear programming over the whole release
+//!    ([`secondary`]), so that every sensitive count keeps its protection interval;
+//! 3. an **audit** ([`audit()`]): for every suppressed cell, the interval in which an attacker who
+//!    knows every published cell, every relation and that counts are not negative can place it,
+//!    by linear programming; the release is refused ([`Error::Unsafe`]) if a sensitive cell's
+//!    interval does not contain `[max(0, x − protection), x + protection]`.
+//!
+//! The older per-table rule ([`suppress`]: at least two suppressed cells in every group that adds
+//! up to a published total; Hundepool et al., *Statistical Disclosure Control*, Wiley 2012,
+//! ch. 4) is kept as [`Method::Heuristic`], the baseline and fallback. Rates derived from a
+//! suppressed count are suppressed with it by the caller.
 //!
 //! ```
-//! let mut counts = vec![12, 3, 40, 7];
-//! let suppressed = disclosure::suppress(&counts, &[vec![0, 1, 2, 3]], 5);
-//! assert_eq!(suppressed, vec![false, true, false, true]); // 3 is primary, 7 secondary
-//! # counts.clear();
+//! let mut release = disclosure::Release::new();
+//! let total = release.published("total", 62).unwrap();
+//! let parts: Vec<_> = [12, 3, 40, 7]
+//!     .iter()
+//!     .enumerate()
+//!     .map(|(i, &v)| release.published(&format!("part {i}"), v).unwrap())
+//!     .collect();
+//! release.sum(total, &parts).unwrap();
+//! let protection = release.protect(&disclosure::Rule::new(5)).unwrap();
+//! assert!(protection.is_hidden(parts[1])); // 3 is sensitive
+//! assert_eq!(protection.suppressed(), 2); // and one more cell hides it
+//! assert!(protection.audit.passed());
 //! ```
+
+mod audit;
+mod release;
+mod rule;
+pub mod secondary;
+
+pub use audit::{Audit, Interval, audit};
+pub use release::{CellId, Relation, Release, Sense};
+pub use rule::{Cost, Method, Rule};
+pub use secondary::Effort;
+
+/// What can go wrong building or protecting a release.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cell {key} registered twice with different values ({first} and {second})")]
+    Conflict { key: String, first: u64, second: u64 },
+    #[error("no cell {0} in this release")]
+    UnknownCell(usize),
+    #[error("the relation {relation} ({sense:?} 0) does not hold on the release's values")]
+    Contradicted { relation: String, sense: Sense },
+    #[error("line {line} of a release's text cannot be read")]
+    Parse { line: usize },
+    #[error("the LP solver failed: {0}")]
+    Solver(String),
+    #[error("disclosure audit failed: {} suppressed cell(s) can be narrowed below the protection interval, e.g. {example}", .cells.len())]
+    Unsafe { cells: Vec<CellId>, example: String },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A protected release: which cells are suppressed, and the audit that lets it out.
+#[derive(Debug, Clone)]
+pub struct Protection {
+    /// By [`CellId::index`]: suppressed (latent cells are never published, and not counted here).
+    pub hidden: Vec<bool>,
+    /// The method that chose the secondary suppressions (the heuristic when the solver failed).
+    pub method: Method,
+    pub effort: Effort,
+    pub audit: Audit,
+}
+
+impl Protection {
+    pub fn is_hidden(&self, id: CellId) -> bool {
+        self.hidden.get(id.0).copied().unwrap_or(false)
+    }
+
+    /// How many published cells are suppressed.
+    pub fn suppressed(&self) -> usize {
+        self.hidden.iter().filter(|h| **h).count()
+    }
+
+    /// The sum of the suppressed cells' values.
+    pub fn suppressed_total(&self, release: &Release) -> u64 {
+        release.cells().filter(|&id| self.is_hidden(id)).map(|id| release.value(id)).sum()
+    }
+}
+
+impl Release {
+    /// Chooses the suppressions and audits them; refuses a release the audit fails.
+    pub fn protect(&self, rule: &Rule) -> Result<Protection> {
+        let (hidden, method, effort) = match rule.method {
+            Method::Optimal => match secondary::optimise(self, rule) {
+                Ok((hidden, effort)) => (hidden, Method::Optimal, effort),
+                Err(Error::Solver(_)) => (self.heuristic(rule), Method::Heuristic, Effort::default()),
+                Err(e) => return Err(e),
+            },
+            Method::Heuristic => (self.heuristic(rule), Method::Heuristic, Effort::default()),
+        };
+        let audit = audit(self, &hidden, rule)?;
+        let cells: Vec<CellId> = audit.failures().map(|i| i.cell).collect();
+        if let Some(first) = audit.failures().next() {
+            let example = format!(
+                "{} ({}) placed in [{}, {}]",
+                self.key(first.cell),
+                first.value,
+                first.lower,
+                first.upper.map_or("∞".to_owned(), |u| u.to_string())
+            );
+            return Err(Error::Unsafe { cells, example });
+        }
+        Ok(Protection { hidden, method, effort, audit })
+    }
+
+    /// The per-group heuristic ([`suppress`]) over this release's sums (every equality whose
+    /// coefficients are ±1 is a group of its cells), without the audit.
+    pub fn heuristic(&self, rule: &Rule) -> Vec<bool> {
+        // Latent cells cannot be suppressed: give them a value the heuristic never picks, and
+        // leave them out of the groups' counts of hidden cells by dropping them.
+        let groups: Vec<Vec<usize>> = self
+            .relations
+            .iter()
+            .filter(|r| r.sense == Sense::Eq && r.terms.iter().all(|(_, c)| c.abs() == 1))
+            .map(|r| r.terms.iter().map(|(id, _)| id.0).filter(|&i| self.published[i]).collect())
+            .collect();
+        let mut hidden = suppress(&self.values, &groups, rule.min_cell);
+        for (h, p) in hidden.iter_mut().zip(&self.published) {
+            *h &= *p;
+        }
+        hidden
+    }
+}
 
 /// Which cells of `counts` to suppress. `groups` lists sets of cell indices that add up to a
 /// published total; every index must be below `counts.len()` (others are ignored).

@@ -19,6 +19,7 @@ mod encodings;
 mod import;
 mod migrate;
 mod query;
+mod releases;
 mod review;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use import::{Begun, Import, ImportTotals, StoreRow};
 pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
+pub use releases::{NewRelease, StoredRelease};
 pub use review::{
     Decision, LinkageRun, NewLinkageRun, NewReviewItem, RecordKey, ReviewField, ReviewItem, ReviewKind, Verdict,
 };

@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str, Script)] = &[
             postgres: include_str!("../migrations/0005_bulk_keys.postgres.sql"),
         },
     ),
+    (6, "releases", Script::Portable(include_str!("../migrations/0006_releases.sql"))),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

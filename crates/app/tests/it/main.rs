@@ -6,5 +6,6 @@ mod docs;
 mod fixtures;
 mod import;
 mod postgres;
+mod release;
 mod review;
 mod strata;

@@ -28,6 +28,8 @@ pub enum Command {
     Run(pipeline::RunArgs),
     /// Official statistics of the observatory.
     Stats(pipeline::StatsArgs),
+    /// Write the protected tables for an audience into DIR/out/AUDIENCE/, with sidecars, and record the release.
+    Publish(pipeline::PublishArgs),
     /// Write a starting mapping for a new source's file (`mapping suggest FILE`).
     Mapping(mapping::MappingArgs),
     /// Validate a file against a mapping and change nothing.
@@ -65,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Demo(args) => block_on(pipeline::demo(&ctx, args)),
         Command::Run(args) => block_on(pipeline::run(&ctx, args)),
         Command::Stats(args) => block_on(pipeline::stats(&ctx, args)),
+        Command::Publish(args) => block_on(pipeline::publish(&ctx, args)),
         Command::Mapping(args) => mapping::run(&ctx, args),
         Command::Check(args) => import::check(&ctx, args),
         Command::Import(args) => block_on(import::import(&ctx, args)),

@@ -162,6 +162,47 @@ pub struct StatsArgs {
     pub table: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Who the release is for: public, partners or internal (its folder under out/).
+    #[arg(long, default_value = "public")]
+    pub audience: String,
+    /// Who releases it, recorded in the ledger.
+    #[arg(long, env = "USER", default_value = "palermo")]
+    pub by: String,
+}
+
+pub async fn publish(globals: &Globals, args: PublishArgs) -> anyhow::Result<Status> {
+    let Some(audience) = app::publish::Audience::parse(&args.audience) else {
+        anyhow::bail!("no audience `{}`: use public, partners or internal", args.audience);
+    };
+    let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
+        .await
+        .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
+    let summary = app::publish::publish(&observatory, audience, &args.by).await;
+    observatory.store.close().await;
+    let summary = summary?;
+    if globals.format == Format::Json {
+        print_json(&summary)?;
+    } else {
+        let mut text = format!(
+            "release {} for {}: {} tables, {} cells suppressed (total {}), {} suppressed cells audited; method {}\n",
+            summary.release_id,
+            audience.name(),
+            summary.outputs.len(),
+            summary.cells_suppressed,
+            summary.suppressed_total,
+            summary.audited_cells,
+            summary.method
+        );
+        for output in &summary.outputs {
+            text.push_str(&format!("  {}  ({} suppressed)\n", output.path.display(), output.cells_suppressed));
+        }
+        print(&text)?;
+    }
+    Ok(Status::Ok)
+}
+
 pub async fn stats(globals: &Globals, args: StatsArgs) -> anyhow::Result<Status> {
     let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
         .await

@@ -6,6 +6,7 @@ mod encoded;
 mod import;
 mod mapping;
 mod monitor;
+mod publish;
 mod review;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,0 +1,6 @@
+//! The disclosure crate's integration tests: the attack on protected releases, checked by a
+//! formulation of the attacker's problem independent of the crate's audit.
+
+mod attack;
+mod dual;
+mod simulate;
