@@ -569,6 +569,11 @@ fn a_killed_run_leaves_the_publication_whole() {
         } else {
             early = at;
         }
+        // A run's timing varies from one to the next (more so on a loaded machine): once the
+        // search has closed in on the writing without landing in it, it samples around there.
+        if late - early < 0.02 {
+            (early, late) = ((at - 0.1).max(0.0), at + 0.1);
+        }
     }
     assert!(landed > 0, "no kill landed while the run wrote its outputs (window {early:.3}–{late:.3} s)");
     let rerun = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
