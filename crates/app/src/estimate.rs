@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{Error, Result};
 
-pub use mse::{EstimateOptions, EstimateReport, Method};
+pub use mse::{EstimateOptions, EstimateReport, Method, NoProgress, dga, lcmcr, rcapture};
 
 /// Adapts the CLI's progress reporter to the engine's.
 struct ProgressAdapter<'a> {
@@ -37,13 +37,17 @@ pub fn estimate_counts(
     options: &EstimateOptions,
     progress: &dyn model::Progress,
 ) -> Result<EstimateReport> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-    let table = mse::CaptureTable::parse_csv(&text)
-        .map_err(|e| Error::Settings { path: path.to_owned(), reason: e.to_string() })?;
+    let table = read_counts(path)?;
     estimate_table(&table, options, progress).map_err(|e| match e {
         Error::Internal(reason) => Error::Settings { path: path.to_owned(), reason },
         other => other,
     })
+}
+
+/// Reads a capture-history CSV (one 0/1 column per list and a `count` column).
+pub fn read_counts(path: &Path) -> Result<mse::CaptureTable> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
+    mse::CaptureTable::parse_csv(&text).map_err(|e| Error::Settings { path: path.to_owned(), reason: e.to_string() })
 }
 
 /// Estimates the total population from a capture table.

@@ -21,7 +21,8 @@
 //! `N` is summed over models. dga ships the lists of decomposable graphs for 3, 4
 //! and 5 lists only; Palermo enumerates them itself (vertex by vertex, keeping
 //! the graphs that stay chordal), so it also serves 6 to 8 lists (18,154,
-//! 617,675 and 30,888,596 graphs: 8 lists take minutes). A model whose weight on
+//! 617,675 and 30,888,596 graphs; six lists take seconds, eight lists more
+//! than ten CPU minutes and most of a gigabyte). A model whose weight on
 //! a coarse grid falls more than 50 nats below the best is skipped on the fine
 //! grid, and so is every point of a model more than 50 nats below the best
 //! (together they change no probability by more than about `1e-14` relative).

@@ -24,9 +24,12 @@
 //! warm-up iterations with `alpha = 0.3 / K` held fixed, relabels the classes by
 //! decreasing weight, and then runs `burnin` iterations and `samples * thinning`
 //! more, keeping every `thinning`-th value of `N = n + n0`. Palermo's code is its
-//! own (written from the paper and the package's description); its random
-//! streams differ from GSL's, so results agree with the package in distribution,
-//! within Monte Carlo error (`tests/it/lcmcr.rs`).
+//! own, written from the paper and from reading how the package's sampler
+//! proceeds; its random streams differ from GSL's, so results agree with the
+//! package in distribution, within Monte Carlo error (`tests/it/lcmcr.rs`,
+//! `bench/mse/README.md`). One difference: after 64 redraws in a row above the
+//! cap, `n0` is drawn from the same truncated distribution by inversion, where
+//! the package would loop on.
 //!
 //! **The cap on N.** The package redraws `n0` whenever it exceeds `20 n`, which
 //! truncates the posterior at `N = 21 n` without saying so. Palermo applies the

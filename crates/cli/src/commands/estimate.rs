@@ -17,7 +17,9 @@ pub struct EstimateArgs {
     /// observatory's records are linked into persons and their list memberships are used.
     #[arg(long)]
     pub counts: Option<PathBuf>,
-    /// Model selection: stepwise (SparseMSE's rule), bic, aic, main, or fixed:A:B,B:C.
+    /// Model selection: stepwise (SparseMSE's rule), bic, aic, main, or fixed:A:B,B:C; or, with
+    /// --counts, another estimator: lcmcr (Bayesian latent classes, LCMCR's settings, 4 chains),
+    /// dga (Bayesian averaging over decomposable graphs), rcapture (Rcapture's M0, Mt, Mh, Mth).
     #[arg(long, default_value = "stepwise")]
     pub method: String,
     /// Bootstrap replicates for the BCa interval (0 skips the bootstrap).
@@ -38,6 +40,9 @@ pub struct EstimateArgs {
 }
 
 pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
+    if matches!(args.method.as_str(), "lcmcr" | "dga" | "rcapture") {
+        return run_other_estimator(globals, &args);
+    }
     let method: app::estimate::Method = args.method.parse().map_err(|e| anyhow::anyhow!("--method: {e}"))?;
     let mut options = app::estimate::EstimateOptions {
         method,
@@ -119,6 +124,37 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         for field in &strata {
             text.push_str(&strata_text(field));
         }
+        print(&text)?;
+    }
+    Ok(Status::Ok)
+}
+
+/// `--method lcmcr|dga|rcapture` on a `--counts` table: the engine's report as JSON, or its text.
+fn run_other_estimator(globals: &Globals, args: &EstimateArgs) -> anyhow::Result<Status> {
+    use app::estimate::{dga, lcmcr, rcapture};
+    let path = args.counts.as_deref().with_context(|| {
+        format!("--method {} needs --counts FILE.csv (on the observatory, use stepwise, bic, aic or main)", args.method)
+    })?;
+    let table = app::estimate::read_counts(path)?;
+    let (json, text) = match args.method.as_str() {
+        "lcmcr" => {
+            let defaults = lcmcr::LcmcrOptions::default();
+            let options = lcmcr::LcmcrOptions { seed: args.seed.unwrap_or(defaults.seed), ..defaults };
+            let report = lcmcr::estimate_lcmcr(&table, &options, &app::estimate::NoProgress)?;
+            (serde_json::to_value(&report)?, report.render_text())
+        }
+        "dga" => {
+            let report = dga::estimate_dga(&table, &dga::DgaOptions::default(), &app::estimate::NoProgress)?;
+            (serde_json::to_value(&report)?, report.render_text())
+        }
+        _ => {
+            let report = rcapture::closedp(&table, &rcapture::ClosedpOptions::default())?;
+            (serde_json::to_value(&report)?, report.render_text())
+        }
+    };
+    if globals.format == Format::Json {
+        print_json(&json)?;
+    } else {
         print(&text)?;
     }
     Ok(Status::Ok)

@@ -3,6 +3,7 @@
 
 mod demo;
 mod encoded;
+mod estimators;
 mod import;
 mod mapping;
 mod monitor;
