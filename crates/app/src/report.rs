@@ -656,7 +656,7 @@ fn linkage_section(
         "linkage",
         "Records, persons and the hidden number",
         format!(
-            "The agencies' {} records were linked into {} persons ({}); {} borderline pairs or unstable persons await review and {} were decided by a reviewer (`palermo review`). {}{}",
+            "The agencies' {} records were linked into {} persons ({}); {} review and {} decided by a reviewer (`palermo review`). {}{}",
             format_count(n_records),
             format_count(n_persons),
             match linkage.mode {
@@ -666,8 +666,16 @@ fn linkage_section(
                     "linkage in encoded space, because some agencies sent Bloom-filter encodings instead of names: every source's encodings compared by Dice similarity at or above {threshold}, at most one record per source in a person"
                 ),
             },
-            linkage.review_pairs,
-            linkage.review_decided,
+            if linkage.review_pairs == 1 {
+                "1 borderline pair or unstable person awaits".to_owned()
+            } else {
+                format!("{} borderline pairs or unstable persons await", format_count(linkage.review_pairs as u64))
+            },
+            if linkage.review_decided == 1 {
+                "1 was".to_owned()
+            } else {
+                format!("{} were", format_count(linkage.review_decided as u64))
+            },
             review_note(&linkage.review_summary),
             unlinkable_note(&linkage.unlinkable),
         ),

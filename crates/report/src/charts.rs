@@ -211,7 +211,7 @@ impl Chart {
         let title: String = title.into();
         let mut encoding = json!({
             "x": {"field": field(x), "type": "nominal", "sort": null,
-                  "axis": {"labelAngle": label_angle(&rows, x), "title": x}},
+                  "axis": {"labelAngle": label_angle(&rows, x), "title": x, "labelLimit": LABEL_LIMIT}},
             "y": {"field": field(y), "type": "quantitative", "title": y},
         });
         if let Some(color) = color {
@@ -240,7 +240,7 @@ impl Chart {
         let title: String = title.into();
         let encoding = json!({
             "x": {"field": field(x), "type": "nominal", "sort": null,
-                  "axis": {"labelAngle": label_angle(&rows, x), "title": x}},
+                  "axis": {"labelAngle": label_angle(&rows, x), "title": x, "labelLimit": LABEL_LIMIT}},
             "y": {"field": field(y), "type": "quantitative", "title": y, "stack": "zero"},
             "color": {"field": field(color), "type": "nominal", "sort": null, "title": color},
             "tooltip": tooltip(&[Some(x), Some(color), Some(y)], y),
@@ -569,7 +569,8 @@ impl Chart {
             "height": height,
             "data": {"values": rows},
             "encoding": {
-                "y": {"field": field(label), "type": "nominal", "sort": null, "title": null},
+                "y": {"field": field(label), "type": "nominal", "sort": null, "title": null,
+                      "axis": {"labelLimit": LABEL_LIMIT}},
             },
             "layer": [
                 {"mark": {"type": "rule", "strokeWidth": 3, "color": "#8fb3d9"},

@@ -159,7 +159,7 @@ fn review_lists_pairs_without_names_and_decisions_change_the_next_run() {
 
     // The report says how many await review and how many were decided.
     let report = std::fs::read_to_string(dir.path().join("obs/out/report.html")).expect("report");
-    assert!(report.contains("await review and 1 were decided"), "the report counts decided items");
+    assert!(report.contains("await review and 1 was decided"), "the report counts decided items, in good grammar");
 
     // Reading identities or deciding needs a named reviewer: an empty name is refused, and
     // nothing is read or written.
