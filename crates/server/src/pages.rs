@@ -374,9 +374,22 @@ pub(crate) struct Upload {
     pub bytes: Vec<u8>,
 }
 
+/// Whether reading failed because the body ran past the limit (the error is a few sources deep).
+fn over_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.to_string().contains("length limit exceeded") {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
 pub(crate) async fn read_upload(mut multipart: Multipart) -> Result<Upload> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        // A body without a Content-Length that runs past the limit fails while it is read.
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE || over_limit(&e) {
             Failure::TooLarge
         } else {
             Failure::BadRequest(format!("the form could not be read: {}", e.body_text()))
