@@ -94,7 +94,7 @@ pub async fn serve(
     let listener =
         tokio::net::TcpListener::bind(config.addr).await.map_err(|source| Error::Bind { addr: config.addr, source })?;
     let addr = listener.local_addr().unwrap_or(config.addr);
-    tracing::warn!(%addr, "serving the observatory");
+    tracing::info!(%addr, "serving the observatory");
     eprintln!("serving on http://{addr}/ (Ctrl-C stops)");
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await.map_err(Error::Serve)?;
     observatory.store.close().await;
