@@ -255,7 +255,7 @@ pub async fn commit(
     };
     observatory.store.delete_staged_upload(&upload.id).await?;
     let (rows_stored, rows_quarantined) = match &report.outcome {
-        Outcome::Imported(totals) => (totals.rows_stored as u64, totals.rows_quarantined as u64),
+        Outcome::Imported(totals) => (totals.rows_stored, totals.rows_quarantined),
         _ => (0, 0),
     };
     observatory
