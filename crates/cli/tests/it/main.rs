@@ -7,6 +7,7 @@ mod import;
 mod mapping;
 mod monitor;
 mod review;
+mod user;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
