@@ -4,6 +4,7 @@
 //! `monitor`, …) and the store are called from here and nowhere else. This is the only layer that
 //! does IO and drives the engines.
 
+pub mod accounts;
 pub mod encode;
 pub mod encoded;
 pub mod estimate;
@@ -14,15 +15,19 @@ pub mod observatory;
 pub mod pdf;
 pub mod pipeline;
 pub mod publish;
+pub mod published;
 pub mod report;
 pub mod review;
 pub mod settings;
 pub mod stats;
 pub mod strata;
+pub mod submit;
 pub mod suggest;
 
 use std::path::PathBuf;
 
+/// The report's chart library and drawing script, for the web dashboard.
+pub use ::report::assets as chart_assets;
 pub use import::{FileReport, ImportOptions, Outcome, Source, check_file, import_file};
 pub use observatory::Observatory;
 pub use settings::Settings;
@@ -54,6 +59,12 @@ pub enum Error {
     Monitor(#[from] monitor::Error),
     #[error(transparent)]
     Pdf(pdf::Error),
+    #[error(transparent)]
+    Account(accounts::AccountError),
+    #[error(transparent)]
+    Submit(submit::SubmitError),
+    #[error("reading identities needs a stated purpose (1 to 200 characters)")]
+    MissingPurpose,
     #[error("cancelled")]
     Cancelled,
     #[error("the file reader stopped unexpectedly")]

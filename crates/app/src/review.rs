@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
+pub use store::Identity;
 pub use store::Verdict;
-use store::{Identity, ReviewItem, Store};
+use store::{ReviewItem, Store};
 
 use crate::Result;
 use crate::linkage::Linkage;
@@ -82,4 +83,30 @@ pub async fn list(observatory: &Observatory, show_identities: bool, actor: &str)
 /// Records a reviewer's verdict on a review item; returns how many pair decisions were written.
 pub async fn decide(observatory: &Observatory, item_id: i64, verdict: Verdict, reviewer: &str) -> Result<usize> {
     Ok(observatory.store.record_decision(item_id, verdict, reviewer).await?.len())
+}
+
+/// One item of the last linkage's review list, with the decision in force; `None` when the list
+/// has no such item.
+pub async fn item(observatory: &Observatory, item_id: i64) -> Result<Option<ListedItem>> {
+    Ok(list(observatory, false, "").await?.items.into_iter().find(|i| i.item.id == item_id))
+}
+
+/// The identities of one review item's records, read through the audited accessor: the audit
+/// entry names the reviewer, the item and the purpose the reviewer stated (required). `None` when
+/// the list has no such item.
+pub async fn item_identities(
+    observatory: &Observatory,
+    item_id: i64,
+    actor: &str,
+    purpose: &str,
+) -> Result<Option<Vec<Identity>>> {
+    let purpose = purpose.trim();
+    if purpose.is_empty() || purpose.chars().count() > 200 || purpose.chars().any(char::is_control) {
+        return Err(crate::Error::MissingPurpose);
+    }
+    let Some(listed) = item(observatory, item_id).await? else { return Ok(None) };
+    let ids: Vec<i64> = listed.item.records.iter().map(|r| r.0).collect();
+    let identities =
+        observatory.store.read_identities_of(&ids, actor, &format!("review item {item_id}: {purpose}")).await?;
+    Ok(Some(identities))
 }

@@ -61,6 +61,16 @@
 //! # Ok::<(), report::Error>(())
 //! ```
 
+/// The chart library the report inlines, for a shell that serves it as files instead (the web
+/// dashboard): Vega 5, Vega-Lite 5 and Vega-Embed 6 (see `assets/README.md`), and the script that
+/// draws every `div.chart[data-spec]` of a page from its JSON data island.
+pub mod assets {
+    pub const VEGA_JS: &str = include_str!("../assets/vega.min.js");
+    pub const VEGA_LITE_JS: &str = include_str!("../assets/vega-lite.min.js");
+    pub const VEGA_EMBED_JS: &str = include_str!("../assets/vega-embed.min.js");
+    pub const INIT_JS: &str = include_str!("init.js");
+}
+
 pub mod charts;
 mod model;
 mod render;

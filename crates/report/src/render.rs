@@ -13,10 +13,7 @@ use crate::charts::{cell, table_from_rows};
 use crate::model::{Block, Chart, Figure, Report, Section, Table, is_valid_anchor};
 
 const CSS: &str = include_str!("report.css");
-const INIT_JS: &str = include_str!("init.js");
-const VEGA_JS: &str = include_str!("../assets/vega.min.js");
-const VEGA_LITE_JS: &str = include_str!("../assets/vega-lite.min.js");
-const VEGA_EMBED_JS: &str = include_str!("../assets/vega-embed.min.js");
+use crate::assets::{INIT_JS, VEGA_EMBED_JS, VEGA_JS, VEGA_LITE_JS};
 
 /// Renders the report as one self-contained HTML document (UTF-8).
 ///

@@ -14,7 +14,11 @@
 //!   file it bulk-loads on a connection of its own (rusqlite, prepared single-row statements, the
 //!   same SQL text); into PostgreSQL it streams the rows with `COPY … FROM STDIN` on a typed
 //!   connection. An in-memory SQLite database is refused: nothing in it would persist.
+//! - The web application's accounts, sessions, API tokens and login throttling live here too, so
+//!   that several server instances on one PostgreSQL share them; the audit log is append-only
+//!   (a trigger refuses UPDATE and DELETE).
 
+mod accounts;
 mod encodings;
 mod import;
 mod migrate;
@@ -29,6 +33,7 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+pub use accounts::{AuditEntry, Credential, NewUser, StagedUpload, StoredToken, StoredUser};
 pub use import::{Begun, Import, ImportTotals, StoreRow};
 pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
 pub use releases::{NewRelease, StoredRelease};
@@ -74,6 +79,8 @@ pub enum Error {
     UnknownReviewItem(i64),
     #[error("who reads identifying data or decides on a review item must be named (an empty name was given)")]
     UnnamedActor,
+    #[error("a user named `{0}` already exists")]
+    UserExists(String),
     #[error("the task sending an import to PostgreSQL stopped: {0}")]
     ImportTask(#[source] tokio::task::JoinError),
     #[error("the import cannot go on after an earlier error (nothing of it is stored)")]

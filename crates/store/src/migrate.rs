@@ -1,7 +1,10 @@
 //! Schema migrations: numbered SQL scripts embedded in the binary, each applied once, in order,
-//! inside a transaction, and recorded in `palermo_migrations`. Most scripts are portable SQL, shared
-//! by SQLite and PostgreSQL; a migration that only one backend can express (SQLite rebuilding a
-//! table, PostgreSQL dropping a named constraint) has a script per backend.
+//! inside a transaction, and recorded in `palermo_migrations`.
+//!
+//! A migration is a portable script, shared by SQLite and PostgreSQL and split on `;`, and where
+//! portable SQL cannot say it, an engine's own script beside it (`NNNN_name.sqlite.sql`,
+//! `NNNN_name.postgres.sql`: SQLite's table rebuilds, PostgreSQL's named constraints, triggers
+//! whose bodies hold `;`), sent whole after the portable one in the same transaction.
 //!
 //! On SQLite a migration runs with foreign keys off, as SQLite's own procedure for changing a
 //! table's schema asks (a rebuild drops the referenced table), and `PRAGMA foreign_key_check` must
@@ -11,39 +14,40 @@ use sqlx::{Acquire, Row};
 
 use crate::{Backend, Error, Result, Store, db};
 
-/// What a migration runs.
-enum Script {
-    /// The same SQL on both backends.
-    Portable(&'static str),
-    /// SQL of each backend's own.
-    PerBackend { sqlite: &'static str, postgres: &'static str },
+/// One migration: the portable script, then the script of the store's engine, if any.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    portable: &'static str,
+    sqlite: Option<&'static str>,
+    postgres: Option<&'static str>,
 }
 
-impl Script {
-    fn for_backend(&self, backend: Backend) -> &'static str {
-        match (self, backend) {
-            (Script::Portable(sql), _) => sql,
-            (Script::PerBackend { sqlite, .. }, Backend::Sqlite) => sqlite,
-            (Script::PerBackend { postgres, .. }, Backend::Postgres) => postgres,
-        }
-    }
+const fn portable(version: i64, name: &'static str, portable: &'static str) -> Migration {
+    Migration { version, name, portable, sqlite: None, postgres: None }
 }
 
-/// (version, name, script). Append only: a landed migration is never edited.
-const MIGRATIONS: &[(i64, &str, Script)] = &[
-    (1, "schema", Script::Portable(include_str!("../migrations/0001_schema.sql"))),
-    (2, "review", Script::Portable(include_str!("../migrations/0002_review.sql"))),
-    (3, "encodings", Script::Portable(include_str!("../migrations/0003_encodings.sql"))),
-    (4, "decision_keys", Script::Portable(include_str!("../migrations/0004_decision_keys.sql"))),
-    (
-        5,
-        "bulk_keys",
-        Script::PerBackend {
-            sqlite: include_str!("../migrations/0005_bulk_keys.sqlite.sql"),
-            postgres: include_str!("../migrations/0005_bulk_keys.postgres.sql"),
-        },
-    ),
-    (6, "releases", Script::Portable(include_str!("../migrations/0006_releases.sql"))),
+/// Append only: a landed migration is never edited.
+const MIGRATIONS: &[Migration] = &[
+    portable(1, "schema", include_str!("../migrations/0001_schema.sql")),
+    portable(2, "review", include_str!("../migrations/0002_review.sql")),
+    portable(3, "encodings", include_str!("../migrations/0003_encodings.sql")),
+    portable(4, "decision_keys", include_str!("../migrations/0004_decision_keys.sql")),
+    Migration {
+        version: 5,
+        name: "bulk_keys",
+        portable: "",
+        sqlite: Some(include_str!("../migrations/0005_bulk_keys.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0005_bulk_keys.postgres.sql")),
+    },
+    portable(6, "releases", include_str!("../migrations/0006_releases.sql")),
+    Migration {
+        version: 7,
+        name: "accounts",
+        portable: include_str!("../migrations/0007_accounts.sql"),
+        sqlite: Some(include_str!("../migrations/0007_accounts.sqlite.sql")),
+        postgres: Some(include_str!("../migrations/0007_accounts.postgres.sql")),
+    },
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
@@ -58,25 +62,31 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         .fetch_one(pool)
         .await
         .map_err(db("reading the schema version"))?;
-    let known = MIGRATIONS.last().map_or(0, |m| m.0);
+    let known = MIGRATIONS.last().map_or(0, |m| m.version);
     if current > known {
         return Err(Error::NewerSchema { found: current, known });
     }
     let sqlite = store.backend() == Backend::Sqlite;
-    for (version, name, script) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let (version, name) = (migration.version, migration.name);
         let mut conn = pool.acquire().await.map_err(db("starting a migration"))?;
         if sqlite {
             // Takes effect only outside a transaction, hence before it begins.
             sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(db("starting a migration"))?;
         }
         let mut tx = conn.begin().await.map_err(db("starting a migration"))?;
-        for statement in
-            strip_comments(script.for_backend(store.backend())).split(';').map(str::trim).filter(|s| !s.is_empty())
-        {
+        for statement in strip_comments(migration.portable).split(';').map(str::trim).filter(|s| !s.is_empty()) {
             sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
                 .execute(&mut *tx)
                 .await
                 .map_err(db("applying a migration"))?;
+        }
+        let own = if sqlite { migration.sqlite } else { migration.postgres };
+        if let Some(script) = own {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+                .execute(&mut *tx)
+                .await
+                .map_err(db("applying a migration's engine-specific script"))?;
         }
         if sqlite {
             let broken = sqlx::query("PRAGMA foreign_key_check")
@@ -85,12 +95,12 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
                 .map_err(db("checking a migration"))?;
             if let Some(row) = broken.first() {
                 let table: String = row.try_get(0).map_err(db("checking a migration"))?;
-                return Err(Error::BrokenMigration { version: *version, table });
+                return Err(Error::BrokenMigration { version, table });
             }
         }
         sqlx::query("INSERT INTO palermo_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(*version)
-            .bind(*name)
+            .bind(version)
+            .bind(name)
             .bind(crate::now_utc())
             .execute(&mut *tx)
             .await
@@ -111,7 +121,7 @@ fn strip_comments(script: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{MIGRATIONS, Script};
+    use super::MIGRATIONS;
 
     /// A database written by a build that knew schema version 4 keeps every row through version 5's
     /// table rebuilds, and its record ids become SQLite's rowid (no separate unique index).
@@ -123,10 +133,10 @@ mod tests {
             let conn = rusqlite::Connection::open(&path).expect("open");
             conn.execute_batch("CREATE TABLE palermo_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
                 .expect("migrations table");
-            for (version, name, script) in MIGRATIONS.iter().filter(|m| m.0 <= 4) {
-                let Script::Portable(sql) = script else { panic!("version {version} is portable") };
-                conn.execute_batch(sql).expect("old migration");
-                conn.execute("INSERT INTO palermo_migrations VALUES (?1, ?2, 'then')", (version, name))
+            for m in MIGRATIONS.iter().filter(|m| m.version <= 4) {
+                assert!(m.sqlite.is_none(), "version {} is portable", m.version);
+                conn.execute_batch(m.portable).expect("old migration");
+                conn.execute("INSERT INTO palermo_migrations VALUES (?1, ?2, 'then')", (m.version, m.name))
                     .expect("record");
             }
             conn.execute_batch(
@@ -147,7 +157,7 @@ mod tests {
         store.close().await;
         let conn = rusqlite::Connection::open(&path).expect("reopen");
         let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
-        assert_eq!(count("SELECT MAX(version) FROM palermo_migrations"), 5);
+        assert_eq!(count("SELECT MAX(version) FROM palermo_migrations"), MIGRATIONS.last().expect("some").version);
         assert_eq!(count("SELECT COUNT(*) FROM person_records WHERE id IN (7, 9)"), 2);
         assert_eq!(count("SELECT COUNT(*) FROM person_identities i JOIN person_records r ON r.id = i.record_id"), 2);
         assert_eq!(count("SELECT COUNT(*) FROM record_encodings WHERE record_id = 9"), 1);

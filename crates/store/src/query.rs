@@ -290,6 +290,16 @@ impl Store {
     /// by the INSERT itself, which SQLite runs under its write lock, and on PostgreSQL under a
     /// lock of the table that only writers of the audit log take.
     pub async fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
+        self.append_audit(actor, action, detail, None).await
+    }
+
+    pub(crate) async fn append_audit(
+        &self,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        purpose: Option<&str>,
+    ) -> Result<()> {
         if actor.trim().is_empty() {
             return Err(crate::Error::UnnamedActor);
         }
@@ -301,13 +311,14 @@ impl Store {
                 .map_err(db("writing the audit log"))?;
         }
         sqlx::query(
-            "INSERT INTO audit_log (id, at, actor, action, detail) \
-             SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4 FROM audit_log",
+            "INSERT INTO audit_log (id, at, actor, action, detail, purpose) \
+             SELECT COALESCE(MAX(id), 0) + 1, $1, $2, $3, $4, $5 FROM audit_log",
         )
         .bind(crate::now_utc())
         .bind(actor)
         .bind(action)
         .bind(detail)
+        .bind(purpose)
         .execute(&mut *tx)
         .await
         .map_err(db("writing the audit log"))?;

@@ -11,7 +11,9 @@ mod monitor;
 mod pipeline;
 mod quarantine;
 mod review;
+mod serve;
 mod status;
+mod user;
 
 use anyhow::Context;
 use clap::Subcommand;
@@ -50,6 +52,10 @@ pub enum Command {
     Quarantine,
     /// Monitor States' responses: import replies, compile the report, explain scores.
     Monitor(monitor::MonitorArgs),
+    /// Serve the observatory as a web application and JSON API (accounts: `palermo user`).
+    Serve(serve::ServeArgs),
+    /// The web application's accounts and API tokens: `user add|list|disable|enable|token …`.
+    User(user::UserArgs),
 }
 
 /// Global options every command may use.
@@ -78,6 +84,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Quarantine => block_on(quarantine::run(&ctx)),
         Command::Review(args) => block_on(review::run(&ctx, args)),
         Command::Monitor(args) => monitor::run(&ctx, args),
+        Command::Serve(args) => block_on(serve::run(&ctx, args)),
+        Command::User(args) => block_on(user::run(&ctx, args)),
     }
 }
 

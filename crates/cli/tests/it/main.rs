@@ -9,6 +9,7 @@ mod mapping;
 mod monitor;
 mod publish;
 mod review;
+mod user;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
