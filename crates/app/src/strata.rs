@@ -11,8 +11,11 @@
 //!   as strata of their own; for a form of exploitation a person exploited in several forms is in
 //!   the stratum `several`; age groups are child / adult from the age band.
 //! - A stratum is **refused**, with the reason, when fewer than `[estimate] min_stratum` persons
-//!   are in it, when fewer than two lists have anyone in it, or when its model cannot be fitted;
-//!   its size is then published only if it is at least the disclosure threshold.
+//!   are in it, when fewer than two lists have anyone in it, when its model cannot be fitted or
+//!   identified, and always for `unknown` / `not_recorded` (a person's value is known when any of
+//!   its records has it, so these persons were seen only by lists that do not record the field:
+//!   their overlap is an artefact); its size is then published only if it is at least the
+//!   disclosure threshold.
 //! - The **total** adds the strata's estimates; its interval adds the strata's half-widths in
 //!   quadrature on each side (the strata are disjoint and their estimates independent, so their
 //!   variances add). With refused strata the total is incomplete: their persons are added as seen
@@ -189,6 +192,16 @@ fn estimate_stratum(
         stratum.refused = Some(reason);
         stratum
     };
+    if value == model::vocab::UNKNOWN || value == model::vocab::NOT_RECORDED {
+        // A person's value is known when any of its records has it, so those left here were seen
+        // only by lists that do not record it: the lists' overlap in this stratum is an artefact
+        // of what they record, and an estimate from it is meaningless (at 1,000,000 victims it
+        // ran to millions).
+        return refuse(
+            stratum,
+            "no list that records this field saw these persons, so their lists' overlap says nothing about who was missed".to_owned(),
+        );
+    }
     if observed < min_stratum {
         return refuse(stratum, format!("fewer than {min_stratum} persons ([estimate] min_stratum)"));
     }
@@ -206,6 +219,9 @@ fn estimate_stratum(
         Err(e) => return refuse(stratum, e.to_string()),
     };
     match mse::estimate(&table, options, &mse::NoProgress) {
+        Ok(report) if !report.diagnostics.verdict.is_ok() => {
+            refuse(stratum, format!("its model cannot be estimated here ({})", report.diagnostics.verdict))
+        }
         Ok(report) if report.estimate.is_finite() => {
             let interval = report.ci_bca.unwrap_or(report.ci_conditional);
             if !(interval[0].is_finite() && interval[1].is_finite()) {

@@ -56,6 +56,12 @@ async fn strata_partition_the_persons_and_add_up() {
         let estimated_seen: u64 = field.strata.iter().filter(|s| s.estimate.is_some()).filter_map(|s| s.observed).sum();
         assert_eq!(estimated_seen + field.total.observed_in_refused, persons, "{}", field.field);
     }
+    // Persons no list recorded the field for are never estimated (their overlap is an artefact).
+    for field in &strata {
+        for s in field.strata.iter().filter(|s| matches!(s.value.as_str(), "unknown" | "not_recorded")) {
+            assert!(s.estimate.is_none() && s.refused.is_some(), "{}: {} was estimated", field.field, s.value);
+        }
+    }
     // A field that cannot split persons is refused by name.
     let err = app::strata::estimate(&linkage, &["given_name".to_owned()], &options, min_stratum, min_cell)
         .expect_err("identifying field");
