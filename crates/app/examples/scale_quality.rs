@@ -53,6 +53,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             settings.blocking_rules.push(rule);
         }
     }
+    if let Ok(t) = std::env::var("PROBE_SAMPLE") {
+        settings.probe_sample = t.parse()?;
+    }
+    if let Ok(keys) = std::env::var("PROBE_KEYS") {
+        settings.probe_keys = keys
+            .split(',')
+            .map(|k| match k.strip_prefix("yr:") {
+                Some(f) => link::BlockKey::Year(f.to_owned()),
+                None => link::BlockKey::Exact(k.to_owned()),
+            })
+            .collect();
+    }
+    if let Ok(t) = std::env::var("PROBE_COMPARISONS") {
+        settings.probe_comparisons = t.parse()?;
+    }
     if let Ok(t) = std::env::var("REVIEW") {
         settings.review_threshold = t.parse()?;
     }
@@ -428,5 +443,227 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+    if std::env::var_os("MSE").is_some() {
+        mse_experiment(&records, &victims, &truth_id, &output)?;
+    }
+    Ok(())
+}
+
+/// Exploration: the estimate on the linkage's persons, on the truth's, on drawn linkages, and
+/// with the missed links put back in several ways, all with the linked table's selected model.
+fn mse_experiment(
+    _records: &[link::LinkRecord],
+    victims: &[&store::StoredPerson],
+    truth_id: &[&str],
+    output: &link::LinkOutput,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut lists: Vec<String> = victims.iter().map(|v| v.source.clone()).collect();
+    lists.sort();
+    lists.dedup();
+    let bit: Vec<u32> =
+        victims.iter().map(|v| 1u32 << lists.iter().position(|l| *l == v.source).unwrap_or(0)).collect();
+    let table_of = |cluster: &[u32]| -> Result<mse::CaptureTable, Box<dyn std::error::Error>> {
+        let mut h: HashMap<u32, u32> = HashMap::new();
+        for (r, &c) in cluster.iter().enumerate() {
+            *h.entry(c).or_default() |= bit[r];
+        }
+        Ok(mse::CaptureTable::from_person_histories(lists.clone(), h.into_values())?)
+    };
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let truth_cluster: Vec<u32> = truth_id
+        .iter()
+        .map(|t| {
+            let n = ids.len() as u32;
+            *ids.entry(t).or_insert(n)
+        })
+        .collect();
+    let linked = table_of(&output.clusters)?;
+    let true_table = table_of(&truth_cluster)?;
+    let step = mse::EstimateOptions { nboot: 0, profile: false, ..Default::default() };
+    let r_linked = mse::estimate(&linked, &step, &mse::NoProgress)?;
+    let fixed = mse::EstimateOptions { method: mse::Method::Fixed(r_linked.model.clone()), ..step.clone() };
+    let est =
+        |t: &mse::CaptureTable| mse::estimate(t, &fixed, &mse::NoProgress).map(|r| r.estimate).unwrap_or(f64::NAN);
+    let r_true = mse::estimate(&true_table, &step, &mse::NoProgress)?;
+    println!("MSE model {:?}", r_linked.model);
+    println!("  linked: persons {} estimate {:.0}", linked.n_observed(), r_linked.estimate);
+    println!(
+        "  truth: persons {} same model {:.0}; stepwise {:.0} model {:?}",
+        true_table.n_observed(),
+        est(&true_table),
+        r_true.estimate,
+        r_true.model
+    );
+    // Missed true pairs by what the linkage knew of them.
+    let scored: HashMap<(u32, u32), f64> =
+        output.pairs.iter().map(|p| ((p.left, p.right), p.match_probability)).collect();
+    let mut bins = [0u64; 4]; // unscored(<0.1 or never), [0.1,0.5), [0.5,0.9) split, >=0.9 split
+    let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (r, t) in truth_id.iter().enumerate() {
+        members.entry(t).or_default().push(r as u32);
+    }
+    let mut missed_cross: Vec<(u32, u32)> = Vec::new();
+    for m in members.values() {
+        for (i, &a) in m.iter().enumerate() {
+            for &b in &m[i + 1..] {
+                if output.clusters[a as usize] == output.clusters[b as usize] {
+                    continue;
+                }
+                let p = scored.get(&(a.min(b), a.max(b))).copied();
+                let k = match p {
+                    None => 0,
+                    Some(p) if p < 0.5 => 1,
+                    Some(p) if p < 0.9 => 2,
+                    _ => 3,
+                };
+                bins[k] += 1;
+                if bit[a as usize] != bit[b as usize] {
+                    missed_cross.push((a, b));
+                }
+            }
+        }
+    }
+    let sum_p_unlinked: f64 = output
+        .pairs
+        .iter()
+        .filter(|p| output.clusters[p.left as usize] != output.clusters[p.right as usize])
+        .map(|p| p.match_probability)
+        .sum();
+    let sum_q_linked: f64 = output
+        .pairs
+        .iter()
+        .filter(|p| output.clusters[p.left as usize] == output.clusters[p.right as usize])
+        .map(|p| 1.0 - p.match_probability)
+        .sum();
+    println!(
+        "  missed true pairs: unscored {}, [0.1,0.5) {}, split [0.5,0.9) {}, split >=0.9 {}; cross-list {}",
+        bins[0],
+        bins[1],
+        bins[2],
+        bins[3],
+        missed_cross.len()
+    );
+    println!("  sum p over unlinked scored pairs {sum_p_unlinked:.0}; sum 1-p over linked {sum_q_linked:.0}");
+    if let Some(m) = &output.missed {
+        println!("  probe expected missed {:.0} ({} found)", m.expected(), m.pairs.len());
+    }
+    // Oracle: the truly missed cross-list links made.
+    fn find(s: &mut [u32], mut x: u32) -> u32 {
+        while s[x as usize] != x {
+            s[x as usize] = s[s[x as usize] as usize];
+            x = s[x as usize];
+        }
+        x
+    }
+    let mut cl = output.clusters.clone();
+    let nc = cl.iter().max().map_or(0, |m| m + 1) as usize;
+    let mut sets: Vec<u32> = (0..nc as u32).collect();
+    for &(a, b) in &missed_cross {
+        let (x, y) = (find(&mut sets, cl[a as usize]), find(&mut sets, cl[b as usize]));
+        if x != y {
+            sets[x.max(y) as usize] = x.min(y);
+        }
+    }
+    for c in cl.iter_mut() {
+        *c = find(&mut sets, *c);
+    }
+    println!("  oracle (missed cross links made): {:.0}", est(&table_of(&cl)?));
+    {
+        let mut size: HashMap<u32, u32> = HashMap::new();
+        for &c in &output.clusters {
+            *size.entry(c).or_default() += 1;
+        }
+        let single = |r: u32| size[&output.clusters[r as usize]] == 1;
+        let mut shape = [0u64; 3];
+        for &(a, b) in &missed_cross {
+            shape[usize::from(single(a)) + usize::from(single(b))] += 1;
+        }
+        println!("  missed cross pairs by single-record sides (0, 1, 2): {shape:?}");
+        if let Some(m) = &output.missed {
+            let mut t = [[0u64; 3]; 2];
+            for &(a, b, _) in &m.pairs {
+                let truth = usize::from(truth_id[a as usize] == truth_id[b as usize]);
+                t[truth][usize::from(single(a)) + usize::from(single(b))] += 1;
+            }
+            println!("  probe pairs false / true by single-record sides: {:?} / {:?}", t[0], t[1]);
+        }
+        let mut t = [[0u64; 3]; 2];
+        for p in output.pairs.iter().filter(|p| output.clusters[p.left as usize] != output.clusters[p.right as usize]) {
+            let truth = usize::from(truth_id[p.left as usize] == truth_id[p.right as usize]);
+            t[truth][usize::from(single(p.left)) + usize::from(single(p.right))] += 1;
+        }
+        println!("  unlinked scored pairs false / true by single-record sides: {:?} / {:?}", t[0], t[1]);
+        // Oracle by shape: only the missed cross pairs with this many single-record sides made.
+        for want in 0..3usize {
+            let mut sets: Vec<u32> = (0..nc as u32).collect();
+            for &(a, b) in
+                missed_cross.iter().filter(|&&(a, b)| usize::from(single(a)) + usize::from(single(b)) == want)
+            {
+                let (x, y) =
+                    (find(&mut sets, output.clusters[a as usize]), find(&mut sets, output.clusters[b as usize]));
+                if x != y {
+                    sets[x.max(y) as usize] = x.min(y);
+                }
+            }
+            let c: Vec<u32> = output.clusters.iter().map(|&c| find(&mut sets, c)).collect();
+            println!("  oracle with {want} single sides only: {:.0}", est(&table_of(&c)?));
+        }
+        // Draw-like: every unlinked scored pair with a single side merged with chance p, false ones only / true ones only.
+        for only_true in [false, true] {
+            let mut rng = mse::replicate_rng(3, 0);
+            let mut sets: Vec<u32> = (0..nc as u32).collect();
+            for p in
+                output.pairs.iter().filter(|p| output.clusters[p.left as usize] != output.clusters[p.right as usize])
+            {
+                if !(single(p.left) || single(p.right))
+                    || (truth_id[p.left as usize] == truth_id[p.right as usize]) != only_true
+                {
+                    continue;
+                }
+                if rand::Rng::random_bool(&mut rng, p.match_probability) {
+                    let (x, y) = (
+                        find(&mut sets, output.clusters[p.left as usize]),
+                        find(&mut sets, output.clusters[p.right as usize]),
+                    );
+                    if x != y {
+                        sets[x.max(y) as usize] = x.min(y);
+                    }
+                }
+            }
+            let c: Vec<u32> = output.clusters.iter().map(|&c| find(&mut sets, c)).collect();
+            println!(
+                "  scored single-side merges drawn, {} only: {:.0}",
+                if only_true { "true" } else { "false" },
+                est(&table_of(&c)?)
+            );
+        }
+    }
+    // Drawn linkages.
+    let draws: usize = std::env::var("DRAWS").ok().and_then(|d| d.parse().ok()).unwrap_or(40);
+    let drawer = output.drawer();
+    let mut e: Vec<f64> = (0..draws)
+        .map(|d| {
+            let mut rng = mse::replicate_rng(1, d as u64);
+            let c = drawer.draw(|_, _| false, &mut rng);
+            table_of(&c).map(|t| est(&t)).unwrap_or(f64::NAN)
+        })
+        .collect();
+    e.sort_by(f64::total_cmp);
+    let mean = e.iter().sum::<f64>() / e.len() as f64;
+    println!("  draws: mean {:.0} median {:.0} [{:.0}, {:.0}]", mean, e[e.len() / 2], e[0], e[e.len() - 1]);
+    let mut e: Vec<f64> = (0..draws)
+        .map(|d| {
+            let mut rng = mse::replicate_rng(1, d as u64);
+            let c = drawer.draw_as(link::MissedAs::Alone, |_, _| false, &mut rng);
+            table_of(&c).map(|t| est(&t)).unwrap_or(f64::NAN)
+        })
+        .collect();
+    e.sort_by(f64::total_cmp);
+    println!(
+        "  draws, missed links between records alone: median {:.0} [{:.0}, {:.0}]",
+        e[e.len() / 2],
+        e[0],
+        e[e.len() - 1]
+    );
     Ok(())
 }

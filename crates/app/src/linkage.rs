@@ -83,9 +83,13 @@ pub struct Linkage {
     /// threshold at which a pair links (named linkage only).
     pub pair_probabilities: Vec<f64>,
     pub match_threshold: Option<f64>,
-    /// Capture histories of linkages drawn from the borderline pairs' probabilities
-    /// ([`link::LinkOutput::draw_clusters`]), for the linkage's share of the uncertainty.
+    /// Capture histories of linkages drawn from the borderline pairs' probabilities, with the
+    /// links blocking missed put back as the probe found them ([`link::Drawer::draw`]): the
+    /// linkage's share of the uncertainty, and its correction.
     pub draws: Vec<mse::CaptureTable>,
+    /// Capture histories of drawn linkages whose missed links all join records left alone
+    /// ([`link::MissedAs::Alone`]): the low end of what the missed links could do.
+    pub bound_draws: Vec<mse::CaptureTable>,
     /// Persons counted in each draw.
     pub draw_persons: Vec<u64>,
     /// Links no blocking rule let the linker see, as the probe estimated them (named linkage).
@@ -99,17 +103,23 @@ pub struct Linkage {
 pub struct LinkageUncertainty {
     /// Linkages drawn.
     pub draws: usize,
+    /// The estimate corrected for the linkage: the median over the drawn linkages.
+    pub estimate: f64,
+    /// The estimate on the linkage's own persons.
+    pub linked_estimate: f64,
     /// 2.5% and 97.5% quantiles of the estimates over the drawn linkages.
     pub estimate_range: [f64; 2],
     /// Smallest and largest number of persons counted over the drawn linkages.
     pub persons_range: [u64; 2],
-    /// The 95% interval widened by the linkage's uncertainty: on each side, the statistical
-    /// interval's half-width and the drawn estimates' spread added in quadrature.
+    /// The 95% interval around [`LinkageUncertainty::estimate`] (see [`Linkage::uncertainty`]).
     pub interval: [f64; 2],
     /// The statistical interval it widens (BCa when a bootstrap ran, else model-conditional).
     pub statistical_interval: [f64; 2],
-    /// Links blocking probably kept from being made (the probe's estimate; not in the draws).
+    /// Links blocking probably kept from being made (the probe's estimate; put back in the draws).
     pub missed_links: Option<f64>,
+    /// The estimate if every missed link joined two records left alone (the lowest they could
+    /// bring it), when the probe found any.
+    pub missed_links_bound: Option<f64>,
 }
 
 /// What a decision on the review items could change. A borderline pair the linkage joined splits
@@ -434,13 +444,24 @@ pub fn link_records(
     let lists: Vec<String> = linkage.records_by_source.keys().cloned().collect();
     let list_bits: Vec<u32> =
         victims.iter().map(|v| lists.iter().position(|l| *l == v.source).map_or(0, |i| 1 << i)).collect();
+    let drawer = output.drawer();
+    let is_decided = |a: u32, b: u32| decided.contains(&(a.min(b), a.max(b)));
     for draw in 0..options.uncertainty_draws {
         let mut rng = mse::replicate_rng(seed, draw as u64);
-        let clusters = output.draw_clusters(|a, b| decided.contains(&(a.min(b), a.max(b))), &mut rng);
+        let clusters = drawer.draw(is_decided, &mut rng);
         linkage.draw_persons.push(clusters.iter().max().map_or(0, |&m| u64::from(m) + 1));
         // One list has no capture table (and no estimate); its drawn person counts still tell.
         if lists.len() >= 2 {
             linkage.draws.push(capture_table_of(&list_bits, &clusters, &lists)?);
+        }
+    }
+    // The bound: the probe's missed links all between records left alone (a quarter as many
+    // draws: only their centre is used).
+    if lists.len() >= 2 && output.missed.as_ref().is_some_and(|m| !m.pairs.is_empty()) {
+        for draw in 0..options.uncertainty_draws.div_ceil(4) {
+            let mut rng = mse::replicate_rng(seed ^ 0xb0b0_b0b0, draw as u64);
+            let clusters = drawer.draw_as(link::MissedAs::Alone, is_decided, &mut rng);
+            linkage.bound_draws.push(capture_table_of(&list_bits, &clusters, &lists)?);
         }
     }
     linkage.missed_links = output.missed.as_ref().map(|m| m.expected());
@@ -521,6 +542,7 @@ pub(crate) fn assemble(victims: &[&StoredPerson], clusters: &[u32], mode: LinkMo
         pair_probabilities: Vec::new(),
         match_threshold: None,
         draws: Vec::new(),
+        bound_draws: Vec::new(),
         draw_persons: Vec::new(),
         missed_links: None,
         warnings: Vec::new(),
@@ -768,44 +790,61 @@ fn review_items(
 }
 
 impl Linkage {
-    /// The estimate's dependence on the linkage: `report`'s model fitted to every drawn linkage,
-    /// and its interval widened by their spread. `None` without draws.
+    /// The estimate corrected for the linkage, and its interval: `report`'s model fitted to every
+    /// drawn linkage. The centre is the median of the drawn linkages' estimates (they put back the
+    /// links the linkage probably missed, which the linkage's own persons lack); the interval is
+    /// the statistical interval's half-widths (scaled to the centre) and the draws' spread added
+    /// in quadrature on each side, and reaches down at least to the bound's estimate (every
+    /// missed link between two records left alone) less the statistical half-width. `None`
+    /// without draws.
     pub fn uncertainty(&self, report: &mse::EstimateReport) -> Option<LinkageUncertainty> {
-        if self.draws.is_empty() {
-            return None;
-        }
         let options = mse::EstimateOptions {
             method: mse::Method::Fixed(report.model.clone()),
             nboot: 0,
             profile: false,
             ..Default::default()
         };
-        let mut estimates: Vec<f64> = self
-            .draws
-            .iter()
-            .filter_map(|t| mse::estimate(t, &options, &mse::NoProgress).ok())
-            .map(|r| r.estimate)
-            .filter(|e| e.is_finite())
-            .collect();
-        if estimates.is_empty() {
+        let estimates = |tables: &[mse::CaptureTable]| -> Vec<f64> {
+            let mut e: Vec<f64> = tables
+                .iter()
+                .filter_map(|t| mse::estimate(t, &options, &mse::NoProgress).ok())
+                .map(|r| r.estimate)
+                .filter(|e| e.is_finite())
+                .collect();
+            e.sort_by(f64::total_cmp);
+            e
+        };
+        let drawn = estimates(&self.draws);
+        if drawn.is_empty() {
             return None;
         }
-        estimates.sort_by(f64::total_cmp);
-        let low = mse::quantile_type8(&estimates, 0.025);
-        let high = mse::quantile_type8(&estimates, 0.975);
+        let low = mse::quantile_type8(&drawn, 0.025);
+        let high = mse::quantile_type8(&drawn, 0.975);
+        let centre = mse::quantile_type8(&drawn, 0.5);
         let statistical = report.ci_bca.unwrap_or(report.ci_conditional);
         let e = report.estimate;
-        let widen = |half: f64, spread: f64| half.hypot(spread.max(0.0));
+        let scale = if e > 0.0 { centre / e } else { 1.0 };
+        let (below, above) = ((e - statistical[0]).max(0.0), (statistical[1] - e).max(0.0));
+        let bounds = estimates(&self.bound_draws);
+        let bound = (!bounds.is_empty()).then(|| mse::quantile_type8(&bounds, 0.5));
+        let mut lower = centre - (below * scale).hypot((centre - low).max(0.0));
+        if let Some(b) = bound.filter(|b| *b < centre) {
+            lower = lower.min(b - below * if e > 0.0 { b / e } else { 1.0 });
+        }
+        let upper = centre + (above * scale).hypot((high - centre).max(0.0));
         Some(LinkageUncertainty {
             draws: self.draws.len(),
+            estimate: centre,
+            linked_estimate: e,
             estimate_range: [low, high],
             persons_range: [
                 self.draw_persons.iter().copied().min().unwrap_or(0),
                 self.draw_persons.iter().copied().max().unwrap_or(0),
             ],
-            interval: [e - widen(e - statistical[0], e - low), e + widen(statistical[1] - e, high - e)],
+            interval: [lower.max(report.observed as f64), upper],
             statistical_interval: statistical,
             missed_links: self.missed_links,
+            missed_links_bound: bound,
         })
     }
 

@@ -340,7 +340,7 @@ pub async fn run(
         total: statistics.total,
         quarantined: total_quarantined,
         suppressed_cells: statistics.tables.iter().map(|t| t.suppressed).sum(),
-        estimate: estimate.as_ref().map(|e| e.estimate),
+        estimate: uncertainty.as_ref().map(|u| u.estimate).or(estimate.as_ref().map(|e| e.estimate)),
         interval: uncertainty
             .as_ref()
             .map(|u| u.interval)

@@ -50,15 +50,19 @@ pub async fn render(
         }
         report.sections.insert(at, section);
         if let Some(e) = estimate {
-            let (interval, which) = match uncertainty {
-                Some(u) => (u.interval, "95% interval, linkage errors included,"),
-                None => (e.ci_bca.unwrap_or(e.ci_conditional), "95% interval"),
+            let (centre, interval, which) = match uncertainty {
+                Some(u) => (
+                    u.estimate,
+                    u.interval,
+                    "corrected for the links the linkage probably missed; 95% interval, linkage errors included,",
+                ),
+                None => (e.estimate, e.ci_bca.unwrap_or(e.ci_conditional), "95% interval"),
             };
             report.headline.insert(
                 1,
                 Figure::new(
                     "Estimated victims",
-                    format_count(round_estimate(e.estimate)),
+                    format_count(round_estimate(centre)),
                     format!(
                         "including those no agency saw (Multiple Systems Estimation; {which} {}–{}){}",
                         format_count(round_estimate_to(interval[0], Rounding::Down)),
@@ -762,7 +766,7 @@ fn linkage_section(
             rows.push(json!({"Interval": "Bootstrap (BCa, model re-selected)", "Estimate": e.estimate, "Lower": lo, "Upper": hi}));
         }
         if let Some(u) = uncertainty {
-            rows.push(json!({"Interval": "Linkage errors included", "Estimate": e.estimate, "Lower": u.interval[0], "Upper": u.interval[1]}));
+            rows.push(json!({"Interval": "Corrected for the linkage, its errors included", "Estimate": u.estimate, "Lower": u.interval[0], "Upper": u.interval[1]}));
         }
         section.push(Chart::interval(
             "Estimated total number of victims, with 95% intervals",
@@ -803,10 +807,16 @@ fn linkage_section(
             let width = |[lo, hi]: [f64; 2]| hi - lo;
             let (before, after) = (width(u.statistical_interval), width(u.interval));
             notes.push(format!(
-                "Linkage errors: the estimate was repeated on {} linkages drawn from the borderline pairs' match probabilities (estimates {}–{}); including their spread widens the 95% interval from {}–{} to {}–{}{}.",
+                "Linkage errors: the estimate was repeated on {} linkages drawn from the borderline pairs' match probabilities, with the links no blocking rule let the linker compare put back as a wide comparison of a sample of records found them{} (estimates {}–{}; their median, {}, is the corrected estimate). Including their spread{} takes the 95% interval from {}–{} to {}–{}{}.",
                 u.draws,
+                u.missed_links.map_or(String::new(), |m| format!(" (about {} such links)", format_count(m.round() as u64))),
                 format_count(round_estimate_to(u.estimate_range[0], Rounding::Down)),
                 format_count(round_estimate_to(u.estimate_range[1], Rounding::Up)),
+                format_count(round_estimate(u.estimate)),
+                u.missed_links_bound.map_or(String::new(), |b| format!(
+                    ", and the estimate if every such link joined two records left alone ({})",
+                    format_count(round_estimate(b))
+                )),
                 format_count(round_estimate_to(u.statistical_interval[0], Rounding::Down)),
                 format_count(round_estimate_to(u.statistical_interval[1], Rounding::Up)),
                 format_count(round_estimate_to(u.interval[0], Rounding::Down)),

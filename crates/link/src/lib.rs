@@ -72,6 +72,7 @@ pub use evaluate::{
 };
 pub use model::{EmSession, FittedModel, probability_from_weight};
 pub use settings::{BlockKey, BlockingRule, FieldKind, FieldSpec, LinkSettings, LinkType};
+pub use uncertainty::{Drawer, MissedAs};
 
 /// One record to link: the source (list, agency) it comes from and one raw value per field of
 /// [`LinkSettings::fields`], in that order; an empty string is a missing value.
@@ -181,6 +182,8 @@ pub struct LinkOutput {
     pub constraint_conflicts: Vec<(u32, u32)>,
     match_threshold: f64,
     review_upper_threshold: f64,
+    /// Source of every record (an index into the sources in order of first record).
+    sources: Vec<u32>,
 }
 
 impl LinkOutput {
@@ -522,5 +525,6 @@ pub fn link_with_constraints(
         review_upper_threshold: settings.review_upper_threshold,
         constraint_conflicts,
         missed,
+        sources,
     })
 }

@@ -191,7 +191,7 @@ fn dashboard_body(published: Option<&app::published::Published>) -> Markup {
                 @if let Some(estimate) = &published.estimate {
                     div {
                         dt { "Estimated victims (Multiple Systems Estimation)" }
-                        dd id="figure-estimate" { (estimate["estimate"].as_f64().map_or("—".to_owned(), |e| format!("{e:.0}"))) }
+                        dd id="figure-estimate" { (estimate["linkage_uncertainty"]["estimate"].as_f64().or(estimate["estimate"].as_f64()).map_or("—".to_owned(), |e| format!("{e:.0}"))) }
                         @if let Some(interval) = estimate["linkage_uncertainty"]["interval"].as_array().or(estimate["ci_bca"].as_array()).or(estimate["ci_conditional"].as_array()) {
                             dd class="unit" id="figure-interval" {
                                 "95% interval "

@@ -113,8 +113,16 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         if let Some((uncertainty, warnings)) = &linked {
             if let Some(u) = uncertainty {
                 text.push_str(&format!(
-                    "\n  with linkage errors ({} linkages drawn from the borderline pairs): estimates {:.0}–{:.0}, persons counted {}–{}\n  95% interval, linkage errors included: {:.0}–{:.0}\n",
-                    u.draws, u.estimate_range[0], u.estimate_range[1], u.persons_range[0], u.persons_range[1], u.interval[0], u.interval[1]
+                    "\n  corrected for the linkage ({} linkages drawn from the borderline pairs, the links blocking missed put back): {:.0}\n    estimates {:.0}–{:.0}, persons counted {}–{}{}\n  95% interval, linkage errors included: {:.0}–{:.0}\n",
+                    u.draws,
+                    u.estimate,
+                    u.estimate_range[0],
+                    u.estimate_range[1],
+                    u.persons_range[0],
+                    u.persons_range[1],
+                    u.missed_links_bound.map_or(String::new(), |b| format!("; every missed link between records left alone: {b:.0}")),
+                    u.interval[0],
+                    u.interval[1]
                 ));
             }
             for warning in warnings {
@@ -184,6 +192,9 @@ fn estimate_table(report: &app::estimate::EstimateReport, linkage: Option<&app::
     interval("95% profile likelihood", report.ci_profile);
     interval("95% BCa bootstrap", report.ci_bca);
     interval("95% linkage errors included", linkage.map(|u| u.interval));
+    if let Some(u) = linkage {
+        table.push(vec!["corrected for the linkage".to_owned(), number(u.estimate), String::new(), String::new()]);
+    }
     table
 }
 
