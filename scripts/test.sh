@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs Palermo's whole test suite on a fresh machine: starts what the tests need (PostgreSQL at
-# 127.0.0.1:5432, headless Chromium and pdftotext for the report), then `cargo test`. Needs root
-# (it installs Debian's Chromium and poppler-utils and starts PostgreSQL when they are not there
-# yet). Ends by saying how many checks could not run here (no ../shared datasets, no PostgreSQL,
-# no Chromium, no pdftotext) and why; under CI=true such a check fails instead.
+# 127.0.0.1:5432, headless Chromium and pdftotext for the report, chromedriver and axe-core for
+# the web application's browser and accessibility tests), then `cargo test`. Needs root (it
+# installs Debian's Chromium, chromium-driver and poppler-utils and starts PostgreSQL when they
+# are not there yet); axe-core is fetched once from npm into a cache folder outside the
+# repository. Ends by saying how many checks could not run here (no ../shared datasets, no
+# PostgreSQL, no Chromium, no chromedriver, no axe-core) and why; under CI=true such a check
+# fails instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +16,8 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   fi
 fi
 bash .ci/install-chromium.sh
+PALERMO_AXE="$(bash .ci/install-axe.sh)"
+export PALERMO_AXE
 
 PALERMO_SKIPPED="$(mktemp)"
 export PALERMO_SKIPPED

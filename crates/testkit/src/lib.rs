@@ -8,9 +8,10 @@
 //! in the output of passing tests.
 //!
 //! [`browser`] opens the report in headless Chromium for the suites that check it as drawn and
-//! printed.
+//! printed; [`webdriver`] drives the web application in headless Chromium through chromedriver.
 
 pub mod browser;
+pub mod webdriver;
 
 use std::fmt::Display;
 use std::io::Write;

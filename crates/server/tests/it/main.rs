@@ -2,6 +2,8 @@
 //! (`server::app(state).oneshot(request)`), with its layers, on a small demo observatory in SQLite
 //! and, where the server at 127.0.0.1:5432 is reachable, in PostgreSQL.
 
+mod a11y;
+mod browser;
 mod flow;
 mod matrix;
 mod openapi;
