@@ -3,8 +3,10 @@
 //! and, where the server at 127.0.0.1:5432 is reachable, in PostgreSQL.
 
 mod flow;
+mod jobs;
 mod matrix;
 mod openapi;
 mod postgres;
+mod responses;
 mod security;
 mod support;
