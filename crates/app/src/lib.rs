@@ -9,6 +9,7 @@ pub mod encode;
 pub mod encoded;
 pub mod estimate;
 pub mod import;
+pub mod jobs;
 pub mod linkage;
 pub mod monitor;
 pub mod observatory;
@@ -16,6 +17,7 @@ pub mod pdf;
 pub mod pipeline;
 pub mod publish;
 pub mod published;
+pub mod questionnaire;
 pub mod report;
 pub mod review;
 pub mod settings;
@@ -63,6 +65,10 @@ pub enum Error {
     Account(accounts::AccountError),
     #[error(transparent)]
     Submit(submit::SubmitError),
+    #[error(transparent)]
+    Job(jobs::JobError),
+    #[error(transparent)]
+    Questionnaire(questionnaire::QuestionnaireError),
     #[error("reading identities needs a stated purpose (1 to 200 characters)")]
     MissingPurpose,
     #[error("cancelled")]

@@ -210,7 +210,7 @@ pub enum ReplyOutcome {
 
 /// Converts a calendar date to the engine's date type without naming it (the engine takes
 /// `jiff` dates, the application reads the clock with `chrono`): both write ISO 8601.
-fn engine_date<T: DeserializeOwned>(date: chrono::NaiveDate) -> Result<T> {
+pub(crate) fn engine_date<T: DeserializeOwned>(date: chrono::NaiveDate) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(date.format("%Y-%m-%d").to_string()))
         .map_err(|e| crate::Error::Monitor(Error::Date(e)))
 }

@@ -264,6 +264,7 @@ pub async fn run(
         write(&path, table.to_csv().as_bytes())?;
         outputs.push(path);
     }
+    let search_path = &path;
     if let Some(estimate) = &estimate {
         let path = out.join("estimate.json");
         let mut json = serde_json::to_value(estimate).map_err(|e| Error::Internal(e.to_string()))?;
@@ -273,6 +274,16 @@ pub async fn run(
                     "linkage_uncertainty".to_owned(),
                     serde_json::to_value(u).map_err(|e| Error::Internal(e.to_string()))?,
                 );
+            }
+            if !search_path.is_empty() {
+                // The models along the stepwise search, each with its estimate and interval.
+                let models: Vec<serde_json::Value> = search_path
+                    .iter()
+                    .map(|(model, estimate, lower, upper)| {
+                        serde_json::json!({"model": model, "estimate": estimate, "interval": [lower, upper]})
+                    })
+                    .collect();
+                map.insert("path".to_owned(), serde_json::Value::Array(models));
             }
             if !strata.is_empty() {
                 map.insert(

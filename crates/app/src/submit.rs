@@ -326,3 +326,83 @@ pub async fn quarantine(observatory: &Observatory, account: &Account) -> Result<
         })
         .collect()
 }
+
+/// The refused rows of `source`'s active submission as a CSV file for the agency to correct and
+/// submit again: each row's number, file and reasons (values masked), then its cells as the
+/// agency sent them, under the file's own headers (a row that could not be split into cells in
+/// one `raw_row` column). Only for whoever acts for the source; audited as an export, since the
+/// rows may identify a person. Cells that a spreadsheet would run as formulas are neutralised.
+pub async fn quarantine_csv(observatory: &Observatory, account: &Account, source: &str) -> Result<String> {
+    if observatory.settings.source(source).is_none() {
+        return Err(Error::UnknownSource(source.to_owned()));
+    }
+    if !may_act_for(account, source) {
+        return Err(SubmitError::NotYourSource(source.to_owned()).into());
+    }
+    let store = &observatory.store;
+    let mut reasons: std::collections::HashMap<(i64, i64), (String, String)> = std::collections::HashMap::new();
+    for q in store.quarantined().await?.into_iter().filter(|q| q.source == source) {
+        let errors: Vec<ShownError> =
+            serde_json::from_str(&q.errors).map_err(|e| SubmitError::Corrupt(e.to_string()))?;
+        let text = errors
+            .iter()
+            .map(|e| match &e.column {
+                Some(column) => format!("{column}: {}", e.reason),
+                None => e.reason.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        reasons.insert((q.submission_id, q.row_number), (q.file_name, text));
+    }
+    let raw = store.export_quarantined_raw(&account.name, source, "correction and re-submission by the agency").await?;
+    // The rows' cells, and the union of their headers in the order first seen.
+    let mut headers: Vec<String> = Vec::new();
+    let mut rows = Vec::with_capacity(raw.len());
+    let mut has_raw_text = false;
+    for r in &raw {
+        let value: serde_json::Value =
+            serde_json::from_str(&r.raw_row).map_err(|e| SubmitError::Corrupt(e.to_string()))?;
+        let mut cells: Vec<(String, String)> = Vec::new();
+        let mut text = None;
+        match &value {
+            serde_json::Value::Array(pairs) => {
+                for pair in pairs {
+                    if let (Some(h), Some(c)) =
+                        (pair.get(0).and_then(|v| v.as_str()), pair.get(1).and_then(|v| v.as_str()))
+                    {
+                        if !headers.iter().any(|x| x == h) {
+                            headers.push(h.to_owned());
+                        }
+                        cells.push((h.to_owned(), c.to_owned()));
+                    }
+                }
+            }
+            other => {
+                has_raw_text = true;
+                text = other["text"].as_str().or(other["base64"].as_str()).map(str::to_owned);
+            }
+        }
+        rows.push((r, cells, text));
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let csv_error = |e: csv::Error| Error::Internal(format!("writing the quarantine CSV: {e}"));
+    let mut header_row: Vec<String> = ["submission_id", "file", "row", "reasons"].map(str::to_owned).to_vec();
+    header_row.extend(headers.iter().cloned());
+    if has_raw_text {
+        header_row.push("raw_row".to_owned());
+    }
+    out.write_record(header_row.iter().map(|h| crate::csv_cell(h).into_owned())).map_err(csv_error)?;
+    for (r, cells, text) in rows {
+        let (file, why) = reasons.get(&(r.submission_id, r.row_number)).cloned().unwrap_or_default();
+        let mut record = vec![r.submission_id.to_string(), file, r.row_number.to_string(), why];
+        for h in &headers {
+            record.push(cells.iter().find(|(k, _)| k == h).map(|(_, v)| v.clone()).unwrap_or_default());
+        }
+        if has_raw_text {
+            record.push(text.unwrap_or_default());
+        }
+        out.write_record(record.iter().map(|c| crate::csv_cell(c).into_owned())).map_err(csv_error)?;
+    }
+    let bytes = out.into_inner().map_err(|e| Error::Internal(format!("writing the quarantine CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+}

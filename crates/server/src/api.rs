@@ -19,9 +19,9 @@ use crate::{ServerState, today};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Palermo observatory API", description = "Published figures, agencies' submissions, accounts and the audit log."),
-    paths(openapi, dashboard, me, submissions, upload, staged, commit, discard, quarantine, users, add_user, disable_user, enable_user, tokens, create_token, revoke_token, audit, crate::review::list_api, crate::review::item_api, crate::review::identities_api, crate::review::decide_api),
-    components(schemas(ErrorBody, crate::review::ReviewItemOut, crate::review::ReviewRecordOut, crate::review::ReviewFieldOut, crate::review::IdentityOut, crate::review::PurposeIn, crate::review::VerdictIn, Dashboard, Me, SubmissionOut, StagedOut, ReportOut, RowErrorOut, CommittedOut, QuarantineOut, UserOut, NewUserIn, TokenOut, NewTokenIn, NewTokenOut, AuditOut)),
+    info(title = "Palermo observatory API", description = "Published figures and estimates, agencies' submissions and quarantine, pipeline runs, States' questionnaires, accounts and the audit log."),
+    paths(openapi, dashboard, me, submissions, upload, staged, commit, discard, quarantine, users, add_user, disable_user, enable_user, tokens, create_token, revoke_token, audit, crate::review::list_api, crate::review::item_api, crate::review::identities_api, crate::review::decide_api, crate::work::run_status_api, crate::work::start_run_api, crate::work::estimates_api, crate::responses::quarantine_csv_api, crate::responses::questionnaire_api, crate::responses::save_questionnaire_api, crate::responses::responses_api),
+    components(schemas(ErrorBody, crate::review::ReviewItemOut, crate::review::ReviewRecordOut, crate::review::ReviewFieldOut, crate::review::IdentityOut, crate::review::PurposeIn, crate::review::VerdictIn, Dashboard, Me, SubmissionOut, StagedOut, ReportOut, RowErrorOut, CommittedOut, QuarantineOut, UserOut, NewUserIn, TokenOut, NewTokenIn, NewTokenOut, AuditOut, crate::work::JobOut, crate::work::RunStatusOut, crate::work::EstimatesOut, crate::work::IntervalOut, crate::work::SearchModelOut, crate::responses::QuestionnaireOut, crate::responses::QuestionnaireIn, crate::responses::QuestionnaireSavedOut, crate::responses::FieldErrorOut, crate::responses::QuestionnaireRefusedOut, crate::responses::ResponseOut, crate::responses::ResponsesOut)),
     modifiers(&BearerAuth)
 )]
 pub(crate) struct ApiDoc;

@@ -68,6 +68,18 @@ impl From<app::Error> for Failure {
             // A file that cannot be read as its mapping says: the reader's messages name the file,
             // row and column and mask values.
             app::Error::Ingest(e) => Failure::Unprocessable(e.to_string()),
+            app::Error::Job(e) => match e {
+                app::jobs::JobError::Busy { .. } => Failure::Conflict(e.to_string()),
+                app::jobs::JobError::Unknown(_) => Failure::NotFound(e.to_string()),
+            },
+            app::Error::Questionnaire(e) => match e {
+                app::questionnaire::QuestionnaireError::NotFocalPoint => Failure::Forbidden(e.to_string()),
+                app::questionnaire::QuestionnaireError::Stale { .. } | app::questionnaire::QuestionnaireError::Busy => {
+                    Failure::Conflict(e.to_string())
+                }
+                app::questionnaire::QuestionnaireError::Corrupt(_) => Failure::Internal(app::Error::Questionnaire(e)),
+            },
+            app::Error::Monitor(app::monitor::Error::NoData) => Failure::NotFound(error.to_string()),
             app::Error::MissingPurpose => Failure::BadRequest(error.to_string()),
             app::Error::UnknownSource(name) => Failure::NotFound(format!("no source named `{name}` in palermo.toml")),
             other => Failure::Internal(other),

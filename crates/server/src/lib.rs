@@ -27,9 +27,11 @@ mod api;
 mod auth;
 mod error;
 mod pages;
+mod responses;
 mod review;
 mod routes;
 mod security;
+mod work;
 
 use std::future::Future;
 use std::net::SocketAddr;

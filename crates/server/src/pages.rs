@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::auth::{Principal, Signed, Via};
 use crate::error::{Failure, Result};
-use crate::routes::{ADMINISTRATORS, REVIEWERS, SUBMITTERS};
+use crate::routes::{ADMINISTRATORS, ANALYSTS, FOCAL_POINTS, REVIEWERS, SUBMITTERS};
 use crate::{ServerState, today};
 
 const CSS: &str = include_str!("../static/palermo.css");
@@ -40,9 +40,17 @@ pub(crate) fn layout(title: &str, principal: &Principal, body: Markup) -> Markup
                     nav aria-label="Main" {
                         ul {
                             li { a id="nav-dashboard" href="/dashboard" { "Dashboard" } }
+                            li { a id="nav-estimates" href="/estimates" { "Estimates" } }
+                            @if may(ANALYSTS) {
+                                li { a id="nav-run" href="/run" { "Run" } }
+                                li { a id="nav-responses" href="/responses" { "States' responses" } }
+                            }
                             @if may(SUBMITTERS) {
                                 li { a id="nav-submissions" href="/submissions" { "Submissions" } }
                                 li { a id="nav-quarantine" href="/quarantine" { "Quarantine" } }
+                            }
+                            @if may(FOCAL_POINTS) {
+                                li { a id="nav-questionnaire" href="/questionnaire" { "Questionnaire" } }
                             }
                             @if may(REVIEWERS) {
                                 li { a id="nav-review" href="/review" { "Review" } }
@@ -111,6 +119,7 @@ pub(crate) async fn static_file(Path(file): Path<String>) -> Result<Response> {
         "vega-lite.min.js" => (app::chart_assets::VEGA_LITE_JS, "text/javascript"),
         "vega-embed.min.js" => (app::chart_assets::VEGA_EMBED_JS, "text/javascript"),
         "charts.js" => (app::chart_assets::INIT_JS, "text/javascript"),
+        "run.js" => (crate::work::RUN_JS, "text/javascript"),
         "palermo.css" => (CSS, "text/css"),
         _ => return Err(Failure::NotFound("no such file".to_owned())),
     };
@@ -237,7 +246,7 @@ fn dashboard_body(published: Option<&app::published::Published>) -> Markup {
 }
 
 /// JSON inside a `<script type="application/json">`: `<` escaped so that no `</script>` closes it.
-fn json_for_script(value: &serde_json::Value) -> String {
+pub(crate) fn json_for_script(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 
@@ -324,7 +333,7 @@ pub(crate) async fn logout(State(state): State<ServerState>, Signed(account, pri
 // ---------------------------------------------------------------------------------------------
 // Submissions
 
-fn csrf_field(principal: &Principal) -> Markup {
+pub(crate) fn csrf_field(principal: &Principal) -> Markup {
     html! { input type="hidden" name="csrf" value=(principal.csrf().unwrap_or_default()); }
 }
 
@@ -503,8 +512,14 @@ pub(crate) async fn quarantine(
     Signed(account, principal): Signed,
 ) -> Result<Response> {
     let entries = app::submit::quarantine(&state.observatory, &account).await?;
+    let sources = app::submit::sources_of(&state.observatory, &account);
     let body = html! {
         p { (entries.len()) " refused rows in the active submissions you can see. Correct them in the agency's file and submit it again (replacing the earlier submission)." }
+        ul id="quarantine-downloads" {
+            @for s in &sources {
+                li { a id=(format!("quarantine-csv-{s}")) href=(format!("/quarantine/{s}/csv")) download { "Download the refused rows of " (s) " as sent, with the reasons (CSV; the download is recorded in the audit log)" } }
+            }
+        }
         table id="quarantine" {
             caption { "Refused rows (values masked)" }
             thead { tr { th scope="col" { "Source" } th scope="col" { "File" } th scope="col" { "Row" } th scope="col" { "Column" } th scope="col" { "Value (masked)" } th scope="col" { "Reason" } } }

@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 
-use crate::{ServerState, api, auth, pages, review};
+use crate::{ServerState, api, auth, pages, responses, review, work};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,10 @@ pub enum Access {
 pub const SUBMITTERS: &[RoleKind] = &[RoleKind::Administrator, RoleKind::Analyst, RoleKind::Submitter];
 /// Who reviews the linkage (and may read identities for it, stating why).
 pub const REVIEWERS: &[RoleKind] = &[RoleKind::Analyst, RoleKind::Reviewer];
+/// Who runs the pipeline.
+pub const ANALYSTS: &[RoleKind] = &[RoleKind::Analyst];
+/// Who answers a State's questionnaire.
+pub const FOCAL_POINTS: &[RoleKind] = &[RoleKind::FocalPoint];
 /// Who manages accounts and reads the audit log.
 pub const ADMINISTRATORS: &[RoleKind] = &[RoleKind::Administrator];
 
@@ -84,12 +88,27 @@ pub(crate) fn build() -> (Router<ServerState>, Vec<RouteInfo>) {
         .add(get_.clone(), "/review/{id}", Roles(REVIEWERS), get(review::item_page))
         .add(post_.clone(), "/review/{id}/identities", Roles(REVIEWERS), post(review::identities_page))
         .add(post_.clone(), "/review/{id}/decide", Roles(REVIEWERS), post(review::decide_page))
+        .add(get_.clone(), "/run", Roles(ANALYSTS), get(work::run_page))
+        .add(post_.clone(), "/run", Roles(ANALYSTS), post(work::start_run_page))
+        .add(get_.clone(), "/estimates", Public, get(work::estimates_page))
+        .add(get_.clone(), "/quarantine/{source}/csv", Roles(SUBMITTERS), get(responses::quarantine_csv_page))
+        .add(get_.clone(), "/questionnaire", Roles(FOCAL_POINTS), get(responses::questionnaire_page))
+        .add(post_.clone(), "/questionnaire", Roles(FOCAL_POINTS), post(responses::save_questionnaire_page))
+        .add(get_.clone(), "/responses", Roles(ANALYSTS), get(responses::responses_page))
+        .add(get_.clone(), "/responses/report", Roles(ANALYSTS), get(responses::responses_report))
         .add(get_.clone(), "/static/{file}", Public, get(pages::static_file))
         .add(get_.clone(), "/healthz", Public, get(pages::health))
         // JSON API.
         .add(get_.clone(), "/api/v1/openapi.json", Public, get(api::openapi))
         .add(get_.clone(), "/api/v1/dashboard", Public, get(api::dashboard))
         .add(get_.clone(), "/api/v1/me", SignedIn, get(api::me))
+        .add(get_.clone(), "/api/v1/run", Roles(ANALYSTS), get(work::run_status_api))
+        .add(post_.clone(), "/api/v1/run", Roles(ANALYSTS), post(work::start_run_api))
+        .add(get_.clone(), "/api/v1/estimates", Public, get(work::estimates_api))
+        .add(get_.clone(), "/api/v1/quarantine/{source}/csv", Roles(SUBMITTERS), get(responses::quarantine_csv_api))
+        .add(get_.clone(), "/api/v1/questionnaire", Roles(FOCAL_POINTS), get(responses::questionnaire_api))
+        .add(post_.clone(), "/api/v1/questionnaire", Roles(FOCAL_POINTS), post(responses::save_questionnaire_api))
+        .add(get_.clone(), "/api/v1/responses", Roles(ANALYSTS), get(responses::responses_api))
         .add(get_.clone(), "/api/v1/submissions", Roles(SUBMITTERS), get(api::submissions))
         .add(post_.clone(), "/api/v1/submissions", Roles(SUBMITTERS), post(api::upload))
         .add(get_.clone(), "/api/v1/submissions/{id}", Roles(SUBMITTERS), get(api::staged))

@@ -21,6 +21,7 @@
 mod accounts;
 mod encodings;
 mod import;
+mod jobs;
 mod migrate;
 mod query;
 mod releases;
@@ -35,6 +36,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use accounts::{AuditEntry, Credential, NewUser, StagedUpload, StoredToken, StoredUser};
 pub use import::{Begun, Import, ImportTotals, StoreRow};
+pub use jobs::{JobProgress, QuestionnaireSave, Saved, StoredJob, StoredQuestionnaire};
 pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
 pub use releases::{NewRelease, StoredRelease};
 pub use review::{

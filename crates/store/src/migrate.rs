@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: Some(include_str!("../migrations/0007_accounts.sqlite.sql")),
         postgres: Some(include_str!("../migrations/0007_accounts.postgres.sql")),
     },
+    portable(9, "jobs_questionnaires", include_str!("../migrations/0009_jobs_questionnaires.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -5,8 +5,10 @@
 mod a11y;
 mod browser;
 mod flow;
+mod jobs;
 mod matrix;
 mod openapi;
 mod postgres;
+mod responses;
 mod security;
 mod support;

@@ -55,6 +55,10 @@ enum Who {
     Administrators,
     /// Analysts and reviewers.
     Reviewers,
+    /// Analysts only.
+    Analysts,
+    /// States' focal points only.
+    FocalPoints,
 }
 
 /// (method, path, who, status an allowed caller gets for the probe, status the other agency's
@@ -90,11 +94,29 @@ const EXPECTED: &[Entry] = &[
     ("GET", "/review/{id}", Who::Reviewers, 404, None),
     ("POST", "/review/{id}/identities", Who::Reviewers, 422, None),
     ("POST", "/review/{id}/decide", Who::Reviewers, 422, None),
+    // A run is held in progress for the whole matrix: a start is refused (409).
+    ("GET", "/run", Who::Analysts, 200, None),
+    ("POST", "/run", Who::Analysts, 409, None),
+    ("GET", "/estimates", Who::Everyone, 200, None),
+    // The police's quarantine: the NGO's submitter may not download it.
+    ("GET", "/quarantine/{source}/csv", Who::Submitters, 200, Some(403)),
+    ("GET", "/questionnaire", Who::FocalPoints, 200, None),
+    // No version in the probe's form: 400.
+    ("POST", "/questionnaire", Who::FocalPoints, 400, None),
+    ("GET", "/responses", Who::Analysts, 200, None),
+    ("GET", "/responses/report", Who::Analysts, 200, None),
     ("GET", "/static/{file}", Who::Everyone, 200, None),
     ("GET", "/healthz", Who::Everyone, 200, None),
     ("GET", "/api/v1/openapi.json", Who::Everyone, 200, None),
     ("GET", "/api/v1/dashboard", Who::Everyone, 200, None),
     ("GET", "/api/v1/me", Who::AnyAccount, 200, None),
+    ("GET", "/api/v1/run", Who::Analysts, 200, None),
+    ("POST", "/api/v1/run", Who::Analysts, 409, None),
+    ("GET", "/api/v1/estimates", Who::Everyone, 200, None),
+    ("GET", "/api/v1/quarantine/{source}/csv", Who::Submitters, 200, Some(403)),
+    ("GET", "/api/v1/questionnaire", Who::FocalPoints, 200, None),
+    ("POST", "/api/v1/questionnaire", Who::FocalPoints, 422, None),
+    ("GET", "/api/v1/responses", Who::Analysts, 200, None),
     ("GET", "/api/v1/submissions", Who::Submitters, 200, None),
     ("POST", "/api/v1/submissions", Who::Submitters, 400, None),
     ("GET", "/api/v1/submissions/{id}", Who::Submitters, 404, Some(404)),
@@ -146,6 +168,8 @@ fn expected(entry: &Entry, caller: Caller) -> u16 {
         }
         Who::Administrators => caller == Caller::Administrator,
         Who::Reviewers => matches!(caller, Caller::Analyst | Caller::Reviewer),
+        Who::Analysts => caller == Caller::Analyst,
+        Who::FocalPoints => caller == Caller::FocalPoint,
     };
     if !signed_in && !matches!(who, Who::Everyone) {
         return unauthenticated;
@@ -225,6 +249,18 @@ pub async fn run_matrix(harness: &Harness) -> Vec<String> {
         app::accounts::Login::Accepted(s) => s.account,
         other => panic!("{other:?}"),
     };
+    // A run in progress for the whole matrix (its heartbeat kept up), so that no probe starts one.
+    let held = app::jobs::claim(store, app::jobs::RUN, "test", chrono::Utc::now()).await.expect("claim");
+    let heart = {
+        let observatory = harness.observatory.clone();
+        tokio::spawn(async move {
+            loop {
+                let progress = app::jobs::JobProgress::default();
+                let _ = app::jobs::heartbeat(&observatory.store, held.id, chrono::Utc::now(), &progress).await;
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        })
+    };
     let routes = server::route_table();
     let mut missing = Vec::new();
     for route in &routes {
@@ -257,7 +293,11 @@ pub async fn run_matrix(harness: &Harness) -> Vec<String> {
             } else {
                 "999999".into()
             };
-            let uri = path.replace("{id}", &id).replace("{name}", "nobody").replace("{file}", "palermo.css");
+            let uri = path
+                .replace("{id}", &id)
+                .replace("{name}", "nobody")
+                .replace("{file}", "palermo.css")
+                .replace("{source}", "police");
             let credential = if path == "/logout" {
                 credential(harness, caller, &revoked.secret, &police_token.secret).await
             } else {
@@ -297,6 +337,7 @@ pub async fn run_matrix(harness: &Harness) -> Vec<String> {
             }
         }
     }
+    heart.abort();
     mismatches
 }
 

@@ -123,3 +123,43 @@ async fn two_instances_on_one_database_serve_one_observatory() {
     harness.observatory.store.close().await;
     pg.drop_database().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_started_on_one_instance_is_seen_and_guarded_by_the_other() {
+    let Some(pg) = PgDatabase::create("jobs").await else { return };
+    let harness = Harness::new(Some(&pg.url)).await;
+    let other = Arc::new(app::Observatory::open(harness.dir.path(), Some(&pg.url)).await.expect("open"));
+    let second = harness.second_instance(other.clone());
+    let analyst = harness.session("analyst").await;
+    let status = |app: axum::Router| {
+        let analyst = analyst.clone();
+        async move {
+            let r = app.oneshot(request("GET", "/api/v1/run", Some(&analyst)).body(Body::empty()).expect("r")).await;
+            body_json(r.expect("r")).await["job"].clone()
+        }
+    };
+
+    // A run left "running" by an instance that died (no heartbeat for five minutes) blocks nothing.
+    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let dead = app::jobs::claim(&other.store, app::jobs::RUN, "analyst", long_ago).await.expect("claim");
+    let seen = status(second.clone()).await;
+    assert_eq!((seen["id"].as_i64(), seen["state"].as_str()), (Some(dead.id), Some("failed")), "{seen}");
+
+    // Started on the first instance: the second sees it and refuses another.
+    let started = harness.send(crate::jobs::start(&analyst)).await;
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let job = body_json(started).await;
+    assert_ne!(job["id"].as_i64(), Some(dead.id));
+    let seen = status(second.clone()).await;
+    assert_eq!(seen["id"], job["id"]);
+    let refused = second.clone().oneshot(crate::jobs::start(&analyst)).await.expect("r");
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let ended = crate::jobs::wait_for_end(&second, &analyst).await;
+    assert_eq!((ended["id"].clone(), ended["state"].as_str()), (job["id"].clone(), Some("finished")), "{ended}");
+    let dead = other.store.job(dead.id).await.expect("job").expect("dead job");
+    assert_eq!((dead.state.as_str(), dead.message.as_deref()), ("failed", Some(app::jobs::STOPPED)));
+
+    other.store.close().await;
+    harness.observatory.store.close().await;
+    pg.drop_database().await;
+}
