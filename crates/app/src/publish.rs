@@ -60,7 +60,8 @@ pub struct PublishSummary {
 
 /// Publishes the protected tables for `audience`, released by `by`.
 pub async fn publish(observatory: &Observatory, audience: Audience, by: &str) -> Result<PublishSummary> {
-    let statistics = crate::pipeline::statistics(observatory).await?;
+    let analysis = crate::pipeline::analyse(observatory).await?;
+    let statistics = &analysis.statistics;
     let d = &statistics.disclosure;
     let parameters = serde_json::json!({
         "min_cell": d.min_cell,
@@ -96,6 +97,17 @@ pub async fn publish(observatory: &Observatory, audience: Audience, by: &str) ->
         write(&dir.join(format!("{}.json", table.name)), json.as_bytes())?;
         outputs.push(Output { path: folder.join(&csv), method: d.method, cells_suppressed: table.suppressed });
     }
+    // Person-level outputs (k-anonymous CTDC export, synthetic file) and the SDMX-CSV file made
+    // from the protected tables above.
+    let stored;
+    let units: Vec<&dyn crate::stats::Counted> = match &analysis.linkage {
+        Some(linkage) => linkage.persons.iter().map(|p| p as &dyn crate::stats::Counted).collect(),
+        None => {
+            stored = observatory.store.persons().await?;
+            stored.iter().filter(|p| p.get("role") != "suspect").map(|p| p as &dyn crate::stats::Counted).collect()
+        }
+    };
+    outputs.extend(crate::microdata::publish(&dir, &folder, audience, &units, statistics, &observatory.settings)?);
     let summary = serde_json::json!({ "audience": audience, "disclosure": d, "parameters": parameters });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))? + "\n";
     write(&dir.join("release.json"), text.as_bytes())?;
