@@ -7,8 +7,9 @@
 #
 # Needs a Python virtual environment outside the repository with the PyPI packages pac-synth,
 # pysdmx, pycanon and pandas: python3 -m venv /work/venv-pub && /work/venv-pub/bin/pip install
-# pac-synth pysdmx pycanon pandas.
-# Usage: bench/publish/run.sh   (env: VENV, SIZE, SEED, K, EPSILONS, PROFILE, SCRATCH)
+# pac-synth "pysdmx[data]" pycanon pandas.
+# Usage: bench/publish/run.sh   (env: VENV, SIZE, SEED, K, EPSILONS, PROFILE (release, or dev
+# to reuse a debug build), SCRATCH, SKIP_BUILD=1 to use the binaries already built)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,9 +22,9 @@ profile="${PROFILE:-release}"
 scratch="${SCRATCH:-$(mktemp -d)}"
 
 [ -x "$venv/bin/python" ] || { echo "no virtual environment at $venv (see the header of this script)" >&2; exit 2; }
-cargo build --quiet --profile "$profile" -p cli -p app --example synth_bench --manifest-path "$root/Cargo.toml"
+[ -n "${SKIP_BUILD:-}" ] || cargo build --quiet --profile "$profile" -p cli -p app --example synth_bench --manifest-path "$root/Cargo.toml"
 target="${CARGO_TARGET_DIR:-$root/target}"
-dir_of_profile=$([ "$profile" = release ] && echo release || echo debug)
+dir_of_profile=$([ "$profile" = release ] && echo release || echo debug)  # dev and test build into debug/
 palermo="$target/$dir_of_profile/palermo"
 example="$target/$dir_of_profile/examples/synth_bench"
 
