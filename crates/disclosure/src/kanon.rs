@@ -149,7 +149,7 @@ pub fn anonymise(rows: &[QiRow], hierarchies: &[Hierarchy], params: &KAnonymity)
         })
         .collect();
     // tables[j][level] = (label id per value, loss per value, labels)
-    let mut tables: Vec<Vec<(Vec<u32>, Vec<f64>, Vec<Option<String>>)>> = Vec::new();
+    let mut tables: Vec<Vec<LevelTable>> = Vec::new();
     for (j, h) in hierarchies.iter().enumerate() {
         let m_all = values[j].len();
         let mut per_level = Vec::new();
@@ -288,6 +288,10 @@ pub fn anonymise(rows: &[QiRow], hierarchies: &[Hierarchy], params: &KAnonymity)
         nodes,
     }
 }
+
+/// One quasi-identifier at one level: each observed value's label id (`u32::MAX`: suppressed) and
+/// loss, and the labels.
+type LevelTable = (Vec<u32>, Vec<f64>, Vec<Option<String>>);
 
 struct Evaluation {
     rows: Vec<Vec<u32>>,
