@@ -60,7 +60,8 @@ pub struct PublishSummary {
 
 /// Publishes the protected tables for `audience`, released by `by`.
 pub async fn publish(observatory: &Observatory, audience: Audience, by: &str) -> Result<PublishSummary> {
-    let statistics = crate::pipeline::statistics(observatory).await?;
+    let analysis = crate::pipeline::analyse(observatory).await?;
+    let statistics = &analysis.statistics;
     let d = &statistics.disclosure;
     let parameters = serde_json::json!({
         "min_cell": d.min_cell,
@@ -79,7 +80,10 @@ pub async fn publish(observatory: &Observatory, audience: Audience, by: &str) ->
     std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
     let mut outputs = Vec::new();
     for table in statistics.tables.iter().chain(&statistics.linkage_tables) {
-        let csv = format!("{}.csv", table.name);
+        // `sdg_16_2_2.csv` is the indicator's SDMX-CSV file (`app::sdmx`); its table of rates
+        // keeps a name of its own.
+        let stem = if table.name == "sdg_16_2_2" { "sdg_16_2_2_rates" } else { table.name };
+        let csv = format!("{stem}.csv");
         write(&dir.join(&csv), table.to_csv().as_bytes())?;
         let sidecar = serde_json::json!({
             "table": table.name,
@@ -93,9 +97,20 @@ pub async fn publish(observatory: &Observatory, audience: Audience, by: &str) ->
             "audit": { "passed": true, "suppressed_cells_audited_in_release": d.audited_cells },
         });
         let json = serde_json::to_string_pretty(&sidecar).map_err(|e| Error::Internal(e.to_string()))? + "\n";
-        write(&dir.join(format!("{}.json", table.name)), json.as_bytes())?;
+        write(&dir.join(format!("{stem}.json")), json.as_bytes())?;
         outputs.push(Output { path: folder.join(&csv), method: d.method, cells_suppressed: table.suppressed });
     }
+    // Person-level outputs (k-anonymous CTDC export, synthetic file) and the SDMX-CSV file made
+    // from the protected tables above.
+    let stored;
+    let units: Vec<&dyn crate::stats::Counted> = match &analysis.linkage {
+        Some(linkage) => linkage.persons.iter().map(|p| p as &dyn crate::stats::Counted).collect(),
+        None => {
+            stored = observatory.store.persons().await?;
+            stored.iter().filter(|p| p.get("role") != "suspect").map(|p| p as &dyn crate::stats::Counted).collect()
+        }
+    };
+    outputs.extend(crate::microdata::publish(&dir, &folder, audience, &units, statistics, &observatory.settings)?);
     let summary = serde_json::json!({ "audience": audience, "disclosure": d, "parameters": parameters });
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Internal(e.to_string()))? + "\n";
     write(&dir.join("release.json"), text.as_bytes())?;

@@ -35,9 +35,11 @@
 //! ```
 
 mod audit;
+pub mod kanon;
 mod release;
 mod rule;
 pub mod secondary;
+pub mod synth;
 
 pub use audit::{Audit, Interval, audit};
 pub use release::{CellId, Relation, Release, Sense};

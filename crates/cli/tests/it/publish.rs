@@ -1,4 +1,5 @@
-//! `palermo publish`: the protected tables for an audience, with sidecars, and the ledger.
+//! `palermo publish`: the protected tables for an audience, with sidecars, the CTDC export, the
+//! synthetic file and the SDMX-CSV file, and the ledger.
 
 use crate::{palermo, text};
 
@@ -19,6 +20,10 @@ fn publish_writes_only_protected_tables_and_records_each_release() {
     let mut tables = 0;
     for entry in std::fs::read_dir(&public).expect("out/public") {
         let path = entry.expect("entry").path();
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if ["ctdc", "synthetic", "sdg_16_2_2"].contains(&name.as_str()) {
+            continue;
+        }
         if path.extension().is_some_and(|e| e == "csv") {
             tables += 1;
             let body = std::fs::read_to_string(&path).expect("csv");
@@ -53,6 +58,43 @@ fn publish_writes_only_protected_tables_and_records_each_release() {
         }
     }
     assert!(tables >= 10, "{tables} tables published");
+    // The person-level files and the SDMX-CSV file are there, each with its sidecar.
+    for (file, method) in
+        [("ctdc", "k_anonymity"), ("synthetic", "synthetic_k_anonymous"), ("sdg_16_2_2", "from_protected_tables")]
+    {
+        let sidecar: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(public.join(format!("{file}.json"))).expect("sidecar"))
+                .expect("json");
+        assert_eq!(sidecar["method"], method);
+        assert!(summary["outputs"].as_array().expect("outputs").iter().any(|o| o["method"] == method));
+    }
+    let ctdc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(public.join("ctdc.json")).expect("sidecar")).expect("json");
+    assert_eq!(ctdc["k_anonymity"]["k"], 11);
+    assert!(ctdc["k_anonymity"]["k_achieved"].as_u64().expect("k achieved") >= 11, "{ctdc}");
+    let synthetic: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(public.join("synthetic.json")).expect("sidecar")).expect("json");
+    assert_eq!(synthetic["utility"]["mae_by_length"].as_array().map(Vec::len), Some(3), "{synthetic}");
+    // The SDMX-CSV file: no count from 1 to 4, and every withheld cell marked.
+    let sdmx = std::fs::read_to_string(public.join("sdg_16_2_2.csv")).expect("sdmx");
+    let mut lines = sdmx.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    assert_eq!(
+        header[..9],
+        ["DATAFLOW", "FREQ", "REPORTING_TYPE", "SERIES", "REF_AREA", "SEX", "AGE", "TIME_PERIOD", "OBS_VALUE"]
+    );
+    let mut observations = 0;
+    for line in lines {
+        let cells: std::collections::BTreeMap<&str, &str> = header.iter().copied().zip(line.split(',')).collect();
+        if cells["UNIT_MEASURE"] == "NUMBER"
+            && let Ok(n) = cells["OBS_VALUE"].parse::<u64>()
+        {
+            assert!(n == 0 || n >= 5, "{line}");
+        }
+        assert_eq!(cells["OBS_VALUE"].is_empty(), cells["OBS_STATUS"] == "Q", "{line}");
+        observations += 1;
+    }
+    assert!(observations > 10, "{observations} observations");
     // A second release, for partners, is recorded after the first.
     let second = palermo(dir.path(), &["--dir", "obs", "--format", "json", "publish", "--audience", "partners"], &[]);
     assert!(second.status.success(), "{}", text(&second.stderr));

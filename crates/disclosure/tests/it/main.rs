@@ -1,6 +1,8 @@
 //! The disclosure crate's integration tests: the attack on protected releases, checked by a
-//! formulation of the attacker's problem independent of the crate's audit.
+//! formulation of the attacker's problem independent of the crate's audit; k-anonymous and
+//! synthetic microdata, their combinations counted independently.
 
 mod attack;
 mod dual;
+mod microdata;
 mod simulate;
