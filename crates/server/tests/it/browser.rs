@@ -39,10 +39,15 @@ pub const PAGES: &[PageCase] = &[
     PageCase { route: "/admin/users", open: "/admin/users", nav: Some("nav-users"), h1: "Users" },
     PageCase { route: "/admin/tokens", open: "/admin/tokens", nav: Some("nav-tokens"), h1: "API tokens" },
     PageCase { route: "/admin/audit", open: "/admin/audit", nav: Some("nav-audit"), h1: "Audit log" },
+    PageCase { route: "/estimates", open: "/estimates", nav: Some("nav-estimates"), h1: "Estimates" },
+    PageCase { route: "/run", open: "/run", nav: Some("nav-run"), h1: "Run" },
+    PageCase { route: "/responses", open: "/responses", nav: Some("nav-responses"), h1: "States' responses" },
+    PageCase { route: "/questionnaire", open: "/questionnaire", nav: Some("nav-questionnaire"), h1: "Questionnaire" },
 ];
 
 /// GET routes outside `/api/` that are not pages.
-const NOT_PAGES: &[&str] = &["/", "/healthz", "/static/{file}"];
+/// (The compiled monitoring report is the monitor's own document; a quarantine download is a CSV.)
+const NOT_PAGES: &[&str] = &["/", "/healthz", "/static/{file}", "/responses/report", "/quarantine/{source}/csv"];
 
 /// The test account of each role (made by `Harness`).
 pub const ACCOUNTS: [(RoleKind, &str); 5] = [
