@@ -1,6 +1,9 @@
 //! The disclosure crate's integration tests: the attack on protected releases, checked by a
-//! formulation of the attacker's problem independent of the crate's audit.
+//! formulation of the attacker's problem independent of the crate's audit; differential privacy
+//! (noise scale, consistency); controlled rounding.
 
 mod attack;
 mod dual;
+mod privacy;
+mod rounding;
 mod simulate;
