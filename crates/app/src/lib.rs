@@ -81,6 +81,10 @@ pub enum Error {
         "{0}: mapping suggest reads CSV, TSV and semicolon-separated text files: save the sheet or records as CSV to get a suggestion, then set [file] format for the original"
     )]
     SuggestFormat(PathBuf),
+    #[error("disclosure control: {0}")]
+    Disclosure(String),
+    #[error("{0}")]
+    Publish(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -36,6 +36,96 @@ pub struct Settings {
     /// `[report]`: how the report is printed.
     #[serde(default)]
     pub report: ReportSettings,
+    /// `[publish]`: releases (`palermo publish`): each audience's method and tables, the
+    /// differential-privacy budget, the rounding base.
+    #[serde(default)]
+    pub publish: PublishSettings,
+}
+
+/// `[publish]`: what `palermo publish` releases to each audience, and how.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishSettings {
+    /// The total ε the releases of the observatory's data may spend under differential privacy
+    /// (pinned in the ledger by the first release that spends from it).
+    #[serde(default = "default_epsilon_budget")]
+    pub epsilon_budget: f64,
+    /// The ε one differentially private release spends (`publish --epsilon` overrides it).
+    #[serde(default = "default_epsilon")]
+    pub epsilon: f64,
+    /// The base of controlled rounding: 3 or 5 (`publish --base` overrides it).
+    #[serde(default = "default_rounding_base")]
+    pub rounding_base: u64,
+    #[serde(default)]
+    pub public: AudienceSettings,
+    #[serde(default)]
+    pub partners: AudienceSettings,
+    #[serde(default)]
+    pub internal: AudienceSettings,
+}
+
+/// `[publish.public]`, `[publish.partners]`, `[publish.internal]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceSettings {
+    /// How the audience's tables are protected (`publish --method` overrides it).
+    #[serde(default)]
+    pub method: PublishMethod,
+    /// Which tables the audience receives (by name, as in `palermo stats`); all by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Vec<String>>,
+}
+
+/// How a release protects its tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublishMethod {
+    /// Primary and secondary suppression over the linked tables, audited (`[disclosure]`).
+    #[default]
+    Suppression,
+    /// Controlled rounding of every count to a multiple of `rounding_base`, tables additive.
+    Rounding,
+    /// Differential privacy (OpenDP's discrete Laplace), spending `epsilon` from the budget.
+    Dp,
+}
+
+impl PublishMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            PublishMethod::Suppression => "suppression",
+            PublishMethod::Rounding => "rounding",
+            PublishMethod::Dp => "dp",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [PublishMethod::Suppression, PublishMethod::Rounding, PublishMethod::Dp].into_iter().find(|m| m.name() == text)
+    }
+}
+
+impl Default for PublishSettings {
+    fn default() -> Self {
+        PublishSettings {
+            epsilon_budget: default_epsilon_budget(),
+            epsilon: default_epsilon(),
+            rounding_base: default_rounding_base(),
+            public: AudienceSettings::default(),
+            partners: AudienceSettings::default(),
+            internal: AudienceSettings::default(),
+        }
+    }
+}
+
+fn default_epsilon_budget() -> f64 {
+    1.0
+}
+
+fn default_epsilon() -> f64 {
+    0.5
+}
+
+fn default_rounding_base() -> u64 {
+    3
 }
 
 /// `[report]`: how `out/report.html` is printed (`palermo run --pdf`, or from a browser).
@@ -277,6 +367,16 @@ impl Settings {
                 ));
             }
         }
+        let p = &self.publish;
+        if !(p.epsilon_budget.is_finite() && p.epsilon_budget > 0.0) {
+            return Err(format!("publish.epsilon_budget {} must be a positive number", p.epsilon_budget));
+        }
+        if !(p.epsilon.is_finite() && p.epsilon > 0.0) {
+            return Err(format!("publish.epsilon {} must be a positive number", p.epsilon));
+        }
+        if !disclosure::rounding::BASES.contains(&p.rounding_base) {
+            return Err(format!("publish.rounding_base {} must be 3 or 5", p.rounding_base));
+        }
         if self.disclosure.protection == Some(0) {
             return Err("disclosure.protection 0 would let an attacker recompute a suppressed count: give 1 or more (the default is min_cell - 1)".to_owned());
         }
@@ -383,6 +483,14 @@ seed = 2008                # seed of every random step: same inputs and seed, sa
 min_cell = 5               # published counts from 1 to min_cell - 1 are suppressed (3 at least)
 # protection = 4           # a suppressed count x stays anywhere in [x - protection, x + protection] for an attacker (default min_cell - 1)
 # cost = "log_value"       # secondary suppression minimises: cells, value (their total) or log_value
+
+# [publish]                # `palermo publish`: releases for the public, partners and internal use
+# epsilon_budget = 1.0     # total ε differentially private releases of the data may spend (kept in the ledger)
+# epsilon = 0.5            # ε one differentially private release spends
+# rounding_base = 3        # controlled rounding to multiples of 3 or 5
+# [publish.public]
+# method = "suppression"   # suppression, rounding or dp
+# tables = ["detected_by_year_sex", "flows"]   # which tables the audience receives (default: all)
 
 [linkage]
 review_limit = 300         # borderline pairs listed for review, those that could change the count most

@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+
+mod methods;
+pub use methods::{DP_TABLES, Protected, Utility};
 use store::{StoredJustice, StoredPerson};
 
 /// What a table counts.
@@ -130,8 +133,15 @@ pub struct Statistics {
     /// How the release was protected.
     pub disclosure: DisclosureSummary,
     /// The unprotected release (true values, latent cells included): kept for the tests that
-    /// replay the attack on it, never written anywhere.
+    /// replay the attack on it and for the other methods of protection ([`Statistics::protect`]),
+    /// never written anywhere.
     release: Release,
+    /// The tables' layouts (which cell of the release each count is), for the other methods.
+    drafts: Vec<Draft>,
+    /// How many of the drafts are [`Statistics::tables`] (the others are the linkage tables).
+    n_tables: usize,
+    /// The suppression pattern, for the utility figures.
+    hidden: Vec<bool>,
 }
 
 impl Statistics {
@@ -267,6 +277,7 @@ pub struct DisclosureSummary {
 const HEADLINE_PRIORITY: f64 = 2.0;
 
 /// A cell of a table before disclosure control.
+#[derive(Debug, Clone)]
 enum Slot {
     Text(String),
     /// A count of the release.
@@ -283,13 +294,14 @@ enum Slot {
         numerator: CellId,
         denominator: CellId,
     },
-    /// A percentage of the total of the counts: withheld with any of them.
+    /// A percentage of the total of the counts: withheld with any of them (or the total).
     Percent {
         counts: Vec<CellId>,
-        total: u64,
+        total: CellId,
     },
 }
 
+#[derive(Debug, Clone)]
 struct Draft {
     name: &'static str,
     title: String,
@@ -574,53 +586,72 @@ pub fn compute(
         suppressed = disclosure.suppressed_cells,
         "disclosure control"
     );
-    let mut tables: Vec<StatTable> = Vec::new();
-    for draft in b.drafts {
-        tables.push(render(draft, &release, &protection));
-    }
+    let shown = |id: CellId| (!protection.is_hidden(id)).then(|| release.value(id));
+    let mut tables: Vec<StatTable> = b.drafts.iter().map(|draft| render(draft, &shown)).collect();
     let linkage_tables = tables.split_off(n_tables);
-    Ok(Statistics { unit, total: victims.len() as u64, tables, linkage_tables, disclosure, release })
+    let hidden = protection.hidden.clone();
+    Ok(Statistics {
+        unit,
+        total: victims.len() as u64,
+        tables,
+        linkage_tables,
+        disclosure,
+        release,
+        drafts: b.drafts,
+        n_tables,
+        hidden,
+    })
 }
 
-/// A protected table from its draft.
-fn render(draft: Draft, release: &Release, protection: &disclosure::Protection) -> StatTable {
+/// A protected table from its draft: `shown` gives the published value of a count of the
+/// release, `None` when it is withheld.
+fn render(draft: &Draft, shown: &dyn Fn(CellId) -> Option<u64>) -> StatTable {
     let mut suppressed = 0;
     let rows = draft
         .rows
-        .into_iter()
+        .iter()
         .map(|row| {
-            row.into_iter()
+            row.iter()
                 .map(|slot| match slot {
-                    Slot::Text(t) => Cell::Text(t),
-                    Slot::Plain(n) => Cell::Count(n),
-                    Slot::Count(id) if protection.is_hidden(id) => {
-                        suppressed += 1;
-                        Cell::Suppressed
-                    }
-                    Slot::Count(id) => Cell::Count(release.value(id)),
-                    Slot::Rate { count, .. } if protection.is_hidden(count) => Cell::Suppressed,
-                    Slot::Rate { count, population } => Cell::Number(
-                        (population > 0).then(|| release.value(count) as f64 * 100_000.0 / population as f64),
-                    ),
-                    Slot::Ratio { numerator, denominator }
-                        if protection.is_hidden(numerator) || protection.is_hidden(denominator) =>
-                    {
-                        Cell::Suppressed
-                    }
-                    Slot::Ratio { numerator, denominator } => {
-                        let (a, b) = (release.value(numerator), release.value(denominator));
-                        Cell::Number((b > 0).then(|| a as f64 / b as f64))
-                    }
-                    Slot::Percent { counts, .. } if counts.iter().any(|c| protection.is_hidden(*c)) => Cell::Suppressed,
+                    Slot::Text(t) => Cell::Text(t.clone()),
+                    Slot::Plain(n) => Cell::Count(*n),
+                    Slot::Count(id) => match shown(*id) {
+                        Some(n) => Cell::Count(n),
+                        None => {
+                            suppressed += 1;
+                            Cell::Suppressed
+                        }
+                    },
+                    Slot::Rate { count, population } => match shown(*count) {
+                        Some(n) => Cell::Number((*population > 0).then(|| n as f64 * 100_000.0 / *population as f64)),
+                        None => Cell::Suppressed,
+                    },
+                    Slot::Ratio { numerator, denominator } => match (shown(*numerator), shown(*denominator)) {
+                        (Some(a), Some(b)) => Cell::Number((b > 0).then(|| a as f64 / b as f64)),
+                        _ => Cell::Suppressed,
+                    },
                     Slot::Percent { counts, total } => {
-                        let sum: u64 = counts.iter().map(|c| release.value(*c)).sum();
-                        Cell::Number((total > 0).then(|| sum as f64 * 100.0 / total as f64))
+                        let values: Option<Vec<u64>> = counts.iter().map(|c| shown(*c)).collect();
+                        match (values, shown(*total)) {
+                            (Some(values), Some(total)) => {
+                                let sum: u64 = values.iter().sum();
+                                Cell::Number((total > 0).then(|| sum as f64 * 100.0 / total as f64))
+                            }
+                            _ => Cell::Suppressed,
+                        }
                     }
                 })
                 .collect()
         })
         .collect();
-    StatTable { name: draft.name, title: draft.title, unit: draft.unit, columns: draft.columns, rows, suppressed }
+    StatTable {
+        name: draft.name,
+        title: draft.title.clone(),
+        unit: draft.unit,
+        columns: draft.columns.clone(),
+        rows,
+        suppressed,
+    }
 }
 
 /// Records per source: always records, whatever the unit of the other tables.
@@ -800,7 +831,7 @@ fn missing_values(
         "means_of_control",
         "recruiter_relation",
     ];
-    let total = victims.len() as u64;
+    let total = b.published("total".into(), victims.len() as u64)?;
     let mut rows = Vec::new();
     for field in fields {
         let mut ids = Vec::new();

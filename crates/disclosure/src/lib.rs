@@ -36,13 +36,18 @@
 
 mod audit;
 pub mod kanon;
+pub mod dp;
+mod fit;
 mod release;
+pub mod rounding;
 mod rule;
 pub mod secondary;
 pub mod synth;
 
 pub use audit::{Audit, Interval, audit};
+pub use dp::{Laplace, Noisy};
 pub use release::{CellId, Relation, Release, Sense};
+pub use rounding::Rounded;
 pub use rule::{Cost, Method, Rule};
 pub use secondary::Effort;
 
@@ -59,6 +64,12 @@ pub enum Error {
     Parse { line: usize },
     #[error("the LP solver failed: {0}")]
     Solver(String),
+    #[error("no controlled rounding of this release exists ({0}): publish it with suppression or differential privacy")]
+    Infeasible(String),
+    #[error("{0}")]
+    Parameter(String),
+    #[error("differential privacy (OpenDP): {0}")]
+    Privacy(String),
     #[error("disclosure audit failed: {} suppressed cell(s) can be narrowed below the protection interval, e.g. {example}", .cells.len())]
     Unsafe { cells: Vec<CellId>, example: String },
 }

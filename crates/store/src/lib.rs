@@ -38,7 +38,7 @@ pub use accounts::{AuditEntry, Credential, NewUser, StagedUpload, StoredToken, S
 pub use import::{Begun, Import, ImportTotals, StoreRow};
 pub use jobs::{JobProgress, QuestionnaireSave, Saved, StoredJob, StoredQuestionnaire};
 pub use query::{Identity, QuarantinedRaw, QuarantinedRow, StoredJustice, StoredPerson, Submission};
-pub use releases::{NewRelease, StoredRelease};
+pub use releases::{Budget, NewRelease, Spend, StoredRelease};
 pub use review::{
     Decision, LinkageRun, NewLinkageRun, NewReviewItem, RecordKey, ReviewField, ReviewItem, ReviewKind, Verdict,
 };
@@ -81,6 +81,13 @@ pub enum Error {
     UnknownReviewItem(i64),
     #[error("who reads identifying data or decides on a review item must be named (an empty name was given)")]
     UnnamedActor,
+    #[error(
+        "this release would spend ε = {requested} from the privacy budget of `{dataset}`: its total is ε = {total}, {spent} is already spent, {left} is left; nothing was published",
+        left = (.total - .spent).max(0.0)
+    )]
+    BudgetExceeded { dataset: String, total: f64, spent: f64, requested: f64 },
+    #[error("ε must be a finite number of 0 or more, not {0}")]
+    InvalidEpsilon(f64),
     #[error("a user named `{0}` already exists")]
     UserExists(String),
     #[error("the task sending an import to PostgreSQL stopped: {0}")]

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: Some(include_str!("../migrations/0007_accounts.sqlite.sql")),
         postgres: Some(include_str!("../migrations/0007_accounts.postgres.sql")),
     },
+    portable(8, "privacy_budget", include_str!("../migrations/0008_privacy_budget.sql")),
     portable(9, "jobs_questionnaires", include_str!("../migrations/0009_jobs_questionnaires.sql")),
 ];
 

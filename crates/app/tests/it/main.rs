@@ -1,6 +1,7 @@
 //! Integration tests of the application layer: import into SQLite and PostgreSQL.
 
 mod attack;
+mod budget;
 mod concurrent;
 mod docs;
 mod fixtures;

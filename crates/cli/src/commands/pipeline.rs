@@ -170,16 +170,34 @@ pub struct PublishArgs {
     /// Who releases it, recorded in the ledger.
     #[arg(long, env = "USER", default_value = "palermo")]
     pub by: String,
+    /// How the tables are protected: suppression, rounding (controlled rounding) or dp
+    /// (differential privacy); default: the audience's method in palermo.toml [publish].
+    #[arg(long)]
+    pub method: Option<String>,
+    /// ε a differentially private release spends from the privacy budget (default: [publish] epsilon).
+    #[arg(long)]
+    pub epsilon: Option<f64>,
+    /// Base of controlled rounding, 3 or 5 (default: [publish] rounding_base).
+    #[arg(long)]
+    pub base: Option<u64>,
 }
 
 pub async fn publish(globals: &Globals, args: PublishArgs) -> anyhow::Result<Status> {
     let Some(audience) = app::publish::Audience::parse(&args.audience) else {
         anyhow::bail!("no audience `{}`: use public, partners or internal", args.audience);
     };
+    let method = match args.method.as_deref() {
+        None => None,
+        Some(text) => match app::settings::PublishMethod::parse(text) {
+            Some(m) => Some(m),
+            None => anyhow::bail!("no method `{text}`: use suppression, rounding or dp"),
+        },
+    };
+    let request = app::publish::Request { method, epsilon: args.epsilon, base: args.base };
     let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
         .await
         .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
-    let summary = app::publish::publish(&observatory, audience, &args.by).await;
+    let summary = app::publish::publish_with(&observatory, audience, &args.by, &request).await;
     observatory.store.close().await;
     let summary = summary?;
     if globals.format == Format::Json {
@@ -195,6 +213,19 @@ pub async fn publish(globals: &Globals, args: PublishArgs) -> anyhow::Result<Sta
             summary.audited_cells,
             summary.method
         );
+        text.push_str(&format!(
+            "  mean absolute error of the published counts: {:.2} ({} of {} withheld); privacy budget of `{}`: ε {} spent, {} of {} left\n",
+            summary.utility.mean_abs_error,
+            summary.utility.withheld,
+            summary.utility.cells,
+            summary.budget.dataset,
+            summary.epsilon_spent,
+            summary.budget.left,
+            summary.budget.total
+        ));
+        if !summary.omitted.is_empty() {
+            text.push_str(&format!("  not in this release: {}\n", summary.omitted.join(", ")));
+        }
         for output in &summary.outputs {
             text.push_str(&format!("  {}  ({} suppressed)\n", output.path.display(), output.cells_suppressed));
         }

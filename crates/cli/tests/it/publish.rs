@@ -105,3 +105,82 @@ fn publish_writes_only_protected_tables_and_records_each_release() {
     assert!(!unknown.status.success());
     assert!(text(&unknown.stderr).contains("public, partners or internal"), "{}", text(&unknown.stderr));
 }
+
+/// A table's CSV (after its comment line) as rows of cells by column.
+fn read_table(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let body = std::fs::read_to_string(path).expect("csv");
+    let mut lines = body.lines().skip(1);
+    let header: Vec<String> = lines.next().expect("header").split(',').map(str::to_owned).collect();
+    lines.map(|line| header.iter().cloned().zip(line.split(',').map(str::to_owned)).collect()).collect()
+}
+
+/// Sums `count` by `key` in a table's rows.
+fn sums(rows: &[std::collections::BTreeMap<String, String>], key: &str) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for row in rows {
+        let n: u64 = row["count"].parse().expect("a published count");
+        *out.entry(row[key].clone()).or_default() += n;
+    }
+    out
+}
+
+#[test]
+fn publish_with_differential_privacy_and_controlled_rounding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = palermo(dir.path(), &["demo", "obs", "--size", "600", "--seed", "3", "--run"], &[]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let publish = |args: &[&str]| {
+        let mut all = vec!["--dir", "obs", "--format", "json", "publish"];
+        all.extend_from_slice(args);
+        palermo(dir.path(), &all, &[])
+    };
+
+    // Differential privacy: whole non-negative counts whose tables add up.
+    let out = publish(&["--method", "dp", "--epsilon", "0.4"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["method"], "dp_discrete_laplace");
+    assert_eq!(summary["epsilon_spent"], 0.4);
+    assert_eq!(summary["budget"]["total"], 1.0);
+    assert!((summary["budget"]["left"].as_f64().expect("left") - 0.6).abs() < 1e-9);
+    let public = dir.path().join("obs/out/public");
+    let by_year = sums(&read_table(&public.join("detected_by_year.csv")), "year");
+    let year_sex = sums(&read_table(&public.join("detected_by_year_sex.csv")), "year");
+    assert_eq!(by_year, year_sex, "each year's sexes add up to the year");
+    let by_citizenship: u64 = sums(&read_table(&public.join("by_citizenship.csv")), "citizenship").values().sum();
+    let flows: u64 = sums(&read_table(&public.join("flows.csv")), "citizenship").values().sum();
+    assert_eq!(by_citizenship, flows);
+    assert_eq!(by_year.values().sum::<u64>(), by_citizenship, "every table adds up to one total");
+    assert!(!public.join("justice_chain.csv").exists(), "tables without a bounded sensitivity are left out");
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(public.join("flows.json")).expect("sidecar")).expect("json");
+    assert_eq!(sidecar["reproducible"], false);
+    assert_eq!(sidecar["parameters"]["epsilon"], 0.4);
+
+    // A release that would overspend is refused, naming the budget; out/public stays as it was.
+    let before = std::fs::read(public.join("flows.csv")).expect("flows");
+    let refused = publish(&["--method", "dp", "--epsilon", "0.7"]);
+    assert!(!refused.status.success());
+    let message = text(&refused.stderr);
+    assert!(message.contains("privacy budget") && message.contains("total is ε = 1"), "{message}");
+    assert_eq!(std::fs::read(public.join("flows.csv")).expect("flows"), before);
+
+    // Controlled rounding in base 5, for partners: every count a multiple of 5, tables additive.
+    let out = publish(&["--audience", "partners", "--method", "rounding", "--base", "5"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(summary["release_id"], 2, "the refused release left no row in the ledger");
+    assert_eq!(summary["method"], "controlled_rounding");
+    let partners = dir.path().join("obs/out/partners");
+    for name in ["detected_by_year", "detected_by_year_sex", "flows", "by_citizenship"] {
+        for row in read_table(&partners.join(format!("{name}.csv"))) {
+            let n: u64 = row["count"].parse().expect("count");
+            assert!(n.is_multiple_of(5), "{name}: {row:?}");
+        }
+    }
+    let by_year = sums(&read_table(&partners.join("detected_by_year.csv")), "year");
+    let year_sex = sums(&read_table(&partners.join("detected_by_year_sex.csv")), "year");
+    assert_eq!(by_year, year_sex);
+    let bad = publish(&["--method", "rounding", "--base", "4"]);
+    assert!(!bad.status.success() && text(&bad.stderr).contains("3 or 5"), "{}", text(&bad.stderr));
+}
