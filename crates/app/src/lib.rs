@@ -10,6 +10,7 @@ pub mod encoded;
 pub mod estimate;
 pub mod import;
 pub mod linkage;
+pub mod methods;
 pub mod monitor;
 pub mod observatory;
 pub mod pdf;

@@ -5,6 +5,7 @@ mod concurrent;
 mod docs;
 mod fixtures;
 mod import;
+mod methods;
 mod postgres;
 mod release;
 mod review;
