@@ -11,6 +11,7 @@ pub mod estimate;
 pub mod import;
 pub mod jobs;
 pub mod linkage;
+pub mod methods;
 pub mod microdata;
 pub mod monitor;
 pub mod observatory;

@@ -23,10 +23,14 @@ pub struct RunSummary {
     pub total: u64,
     pub quarantined: u64,
     pub suppressed_cells: usize,
-    /// The estimated total number of victims (MSE), when records could be linked.
+    /// The estimated total number of victims (MSE, the first configured method that gave one),
+    /// when records could be linked.
     pub estimate: Option<f64>,
     /// Its 95% interval, widened by the linkage's uncertainty when linkages were drawn.
     pub interval: Option<[f64; 2]>,
+    /// Every configured method's estimate (`[estimate] methods`) and where they disagree; the
+    /// first with an estimate is the headline figure above.
+    pub methods: Option<crate::methods::Comparison>,
     /// How the linkage went, when records could be linked.
     pub linkage: Option<LinkageSummary>,
     /// Wall time of each stage, in seconds, in order.
@@ -226,10 +230,14 @@ pub async fn run(
     // Multiple Systems Estimation on the linked persons' list memberships, and the estimates of
     // the models along the stepwise path, so readers see how much the answer depends on the model.
     let settings = &observatory.settings;
-    let (estimate, path, strata) = match &analysis.linkage {
+    let (estimate, path, strata, uncertainty, comparison) = match &analysis.linkage {
         Some(linkage) if linkage.records_by_source.len() >= 2 => {
             let table = linkage.capture_table()?;
-            let options = mse::EstimateOptions { seed: settings.observatory.seed, ..Default::default() };
+            let options = mse::EstimateOptions {
+                method: crate::methods::log_linear_method(&settings.estimate)?,
+                seed: settings.observatory.seed,
+                ..Default::default()
+            };
             let estimate = crate::estimate::estimate_table(&table, &options, progress)?;
             let path = crate::estimate::stepwise_path(&table, &estimate);
             let strata = crate::strata::estimate(
@@ -239,15 +247,21 @@ pub async fn run(
                 settings.estimate.min_stratum,
                 settings.disclosure.min_cell,
             )?;
-            (Some(estimate), path, strata)
+            let uncertainty = linkage.uncertainty(&estimate);
+            lap(&mut stages, "estimate (log-linear, strata, linkage draws)");
+            let comparison = crate::methods::compare(
+                &table,
+                Some(linkage),
+                &settings.estimate,
+                settings.observatory.seed,
+                (&estimate, uncertainty.as_ref()),
+                progress,
+            )?;
+            (Some(estimate), path, strata, uncertainty, Some(comparison))
         }
-        _ => (None, Vec::new(), Vec::new()),
+        _ => (None, Vec::new(), Vec::new(), None, None),
     };
-    let uncertainty = match (&analysis.linkage, &estimate) {
-        (Some(linkage), Some(estimate)) => linkage.uncertainty(estimate),
-        _ => None,
-    };
-    lap(&mut stages, "estimate");
+    lap(&mut stages, "estimate (every method)");
     // Everything is written into a folder beside `out/`, which replaces it only once complete: a
     // run that fails or is killed leaves the previous publication as it was.
     let published = observatory.dir.join("out");
@@ -291,6 +305,9 @@ pub async fn run(
                     serde_json::to_value(&strata).map_err(|e| Error::Internal(e.to_string()))?,
                 );
             }
+            if let Some(c) = &comparison {
+                map.insert("methods".to_owned(), serde_json::to_value(c).map_err(|e| Error::Internal(e.to_string()))?);
+            }
         }
         write(&path, pretty(&json)?.as_bytes())?;
         outputs.push(path);
@@ -311,6 +328,7 @@ pub async fn run(
             uncertainty: uncertainty.as_ref(),
             path: &path,
             strata: &strata,
+            comparison: comparison.as_ref(),
         },
         monitoring.as_ref(),
     )
@@ -337,6 +355,8 @@ pub async fn run(
     publish(&out, &published)?;
     lap(&mut stages, "report");
     let total_quarantined = observatory.store.quarantined().await?.len() as u64;
+    let headline = comparison.as_ref().and_then(|c| c.estimates.iter().find(|m| m.estimate.is_some())).cloned();
+    let headline = headline.as_ref();
     let linkage = analysis.linkage.as_ref().map(|l| LinkageSummary {
         records: l.records_by_source.values().sum(),
         persons: l.persons.len() as u64,
@@ -351,11 +371,9 @@ pub async fn run(
         total: statistics.total,
         quarantined: total_quarantined,
         suppressed_cells: statistics.tables.iter().map(|t| t.suppressed).sum(),
-        estimate: uncertainty.as_ref().map(|u| u.estimate).or(estimate.as_ref().map(|e| e.estimate)),
-        interval: uncertainty
-            .as_ref()
-            .map(|u| u.interval)
-            .or(estimate.as_ref().map(|e| e.ci_bca.unwrap_or(e.ci_conditional))),
+        estimate: headline.and_then(|m| m.corrected.or(m.estimate)),
+        interval: headline.and_then(|m| m.linkage_interval.or(m.interval)),
+        methods: comparison,
         linkage,
         stages,
         outputs: outputs.into_iter().map(|p| Path::new("out").join(p.strip_prefix(&out).unwrap_or(&p))).collect(),

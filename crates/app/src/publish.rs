@@ -239,11 +239,20 @@ pub async fn publish_with(
         if method == PublishMethod::Suppression {
             let units: Vec<&dyn crate::stats::Counted> = match &analysis.linkage {
                 Some(linkage) => linkage.persons.iter().map(|p| p as &dyn crate::stats::Counted).collect(),
-                None => {
-                    stored.iter().filter(|p| p.get("role") != "suspect").map(|p| p as &dyn crate::stats::Counted).collect()
-                }
+                None => stored
+                    .iter()
+                    .filter(|p| p.get("role") != "suspect")
+                    .map(|p| p as &dyn crate::stats::Counted)
+                    .collect(),
             };
-            outputs.extend(crate::microdata::publish(&staging, &folder, audience, &units, statistics, &observatory.settings)?);
+            outputs.extend(crate::microdata::publish(
+                &staging,
+                &folder,
+                audience,
+                &units,
+                statistics,
+                &observatory.settings,
+            )?);
         }
         Ok(outputs)
     });

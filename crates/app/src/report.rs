@@ -20,6 +20,8 @@ pub struct Estimates<'a> {
     /// The models along the stepwise search: (label, estimate, lower, upper).
     pub path: &'a [(String, f64, f64, f64)],
     pub strata: &'a [crate::strata::FieldStrata],
+    /// Every configured method's estimate, side by side (`[estimate] methods`).
+    pub comparison: Option<&'a crate::methods::Comparison>,
 }
 
 /// Renders the report page.
@@ -30,7 +32,7 @@ pub async fn render(
     estimates: &Estimates<'_>,
     monitoring: Option<&::monitor::CompiledReport>,
 ) -> Result<String> {
-    let Estimates { estimate, uncertainty, path, strata } = *estimates;
+    let Estimates { estimate, uncertainty, path, strata, comparison } = *estimates;
     let mut report = build(observatory, statistics);
     if let Some(compiled) = monitoring {
         report.sections.push(monitoring_section(compiled));
@@ -43,28 +45,46 @@ pub async fn render(
             .position(|s| matches!(s.id.as_str(), "justice" | "sdg" | "quality" | "method"))
             .unwrap_or(report.sections.len());
         let mut section = linkage_section(linkage, quality, estimate, uncertainty, path, statistics);
+        if let Some(c) = comparison {
+            section.blocks.extend(methods_blocks(c));
+        }
         if let Some(e) = estimate {
             for field in strata {
                 section.blocks.extend(strata_blocks(field, e));
             }
         }
         report.sections.insert(at, section);
-        if let Some(e) = estimate {
-            let (centre, interval, which) = match uncertainty {
+        // The headline: the first configured method that gave an estimate, corrected for the
+        // linkage where it was refitted on the drawn linkages.
+        let headline = comparison.and_then(|c| c.headline()).and_then(|m| {
+            let (interval, which) = match m.linkage_interval {
+                Some(i) => {
+                    (i, "corrected for the links the linkage probably missed; 95% interval, linkage errors included,")
+                }
+                None => (m.interval?, "95% interval"),
+            };
+            Some((m.corrected.or(m.estimate)?, interval, which, m.label.clone()))
+        });
+        let headline = headline.or_else(|| {
+            estimate.map(|e| match uncertainty {
                 Some(u) => (
                     u.estimate,
                     u.interval,
                     "corrected for the links the linkage probably missed; 95% interval, linkage errors included,",
+                    String::new(),
                 ),
-                None => (e.estimate, e.ci_bca.unwrap_or(e.ci_conditional), "95% interval"),
-            };
+                None => (e.estimate, e.ci_bca.unwrap_or(e.ci_conditional), "95% interval", String::new()),
+            })
+        });
+        if let Some((point, interval, which, label)) = headline {
+            let label = if label.is_empty() { String::new() } else { format!(", {label}") };
             report.headline.insert(
                 1,
                 Figure::new(
                     "Estimated victims",
-                    format_count(round_estimate(centre)),
+                    format_count(round_estimate(point)),
                     format!(
-                        "including those no agency saw (Multiple Systems Estimation; {which} {}–{}){}",
+                        "including those no agency saw (Multiple Systems Estimation{label}; {which} {}–{}){}",
                         format_count(round_estimate_to(interval[0], Rounding::Down)),
                         format_count(round_estimate_to(interval[1], Rounding::Up)),
                         if linkage.warnings.is_empty() { "" } else { "; the linkage is in doubt: see below" }
@@ -827,6 +847,86 @@ fn linkage_section(
         section.push(Block::Notes(notes));
     }
     section
+}
+
+/// Every configured method side by side: a chart of their estimates and intervals, a table with
+/// what each assumes, and, in plain words, where they disagree beyond their intervals.
+fn methods_blocks(comparison: &crate::methods::Comparison) -> Vec<Block> {
+    let interval_text = |[lo, hi]: [f64; 2]| {
+        format!(
+            "{}–{}",
+            format_count(round_estimate_to(lo, Rounding::Down)),
+            format_count(round_estimate_to(hi, Rounding::Up))
+        )
+    };
+    let estimated: Vec<&crate::methods::MethodEstimate> =
+        comparison.estimates.iter().filter(|m| m.estimate.is_some() && m.interval.is_some()).collect();
+    if comparison.estimates.len() < 2 && comparison.disagreements.is_empty() {
+        return Vec::new();
+    }
+    let mut blocks = Vec::new();
+    let mut chart_rows = Vec::new();
+    for m in &estimated {
+        let (Some(e), Some([lo, hi])) = (m.estimate, m.interval) else { continue };
+        chart_rows.push(json!({"Method": m.label, "Estimate": e, "Lower": lo, "Upper": hi}));
+        if let Some([llo, lhi]) = m.linkage_interval {
+            chart_rows.push(json!({"Method": format!("{}, linkage errors included", m.label), "Estimate": e, "Lower": llo, "Upper": lhi}));
+        }
+    }
+    if !chart_rows.is_empty() {
+        blocks.push(Block::Chart(Chart::interval(
+            "Estimated victims by method, with 95% intervals",
+            chart_rows,
+            "Method",
+            "Estimate",
+            "Lower",
+            "Upper",
+        )));
+    }
+    let rows: Vec<Vec<String>> = comparison
+        .estimates
+        .iter()
+        .map(|m| {
+            vec![
+                m.label.clone(),
+                m.estimate.map_or_else(String::new, |e| format_count(round_estimate(e))),
+                match (m.interval, &m.skipped) {
+                    (Some(i), _) => format!("{} ({})", interval_text(i), m.interval_kind),
+                    (None, Some(reason)) => format!("no estimate: {reason}"),
+                    (None, None) => String::new(),
+                },
+                m.linkage_interval.map_or_else(|| "not computed".to_owned(), interval_text),
+                m.assumes.clone(),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table(Table::new(
+        "Which estimate to trust: every method's estimate and what it assumes",
+        "persons",
+        ["Method", "Estimate", "95% interval", "Linkage errors included", "Assumes"].map(str::to_owned).to_vec(),
+        rows,
+        vec![1],
+    )));
+    let mut notes = vec![
+        "Every method assumes a closed population over the period and that linkage found who is on which list; they differ in how they let the lists depend on each other and victims differ in how easily they are found. No method can see victims whom every agency misses for the same reason without a trace in the lists' overlaps: read each figure as at least about this many.".to_owned(),
+    ];
+    if estimated.iter().any(|m| m.linkage_interval.is_none()) {
+        notes.push("The Bayesian methods are not repeated on the drawn linkages (that would multiply their cost by the number of draws): their intervals leave the linkage's errors out, and are narrower than they should be by about as much as the log-linear interval widens.".to_owned());
+    }
+    for m in &estimated {
+        for w in &m.warnings {
+            notes.push(format!("{}: {w}", m.label));
+        }
+    }
+    if comparison.disagreements.is_empty() {
+        if estimated.len() >= 2 {
+            notes.push("The methods' 95% intervals overlap: on these lists their different assumptions do not lead to figures that contradict each other.".to_owned());
+        }
+    } else {
+        notes.extend(comparison.disagreements.iter().map(|d| d.text.clone()));
+    }
+    blocks.push(Block::Notes(notes));
+    blocks
 }
 
 /// One field's estimates by stratum: a chart of the strata's estimates and their total beside the

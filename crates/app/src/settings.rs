@@ -264,10 +264,22 @@ fn default_min_cell() -> u64 {
     5
 }
 
-/// `[estimate]`: Multiple Systems Estimation by stratum.
+/// `[estimate]`: the estimators, and the estimates by stratum.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EstimateSettings {
+    /// The estimators run on the linked lists, shown side by side (`app::methods`); the first is
+    /// the headline figure. Log-linear: `stepwise`, `bic`, `aic`, `main`; Bayesian: `lcmcr`,
+    /// `dga`; Rcapture's: `m0`, `mt`, `mth-chao`, `mth-darroch`, `mth-poisson2`, ….
+    #[serde(default = "default_methods")]
+    pub methods: Vec<String>,
+    /// dga is skipped (with the reason said) on more lists than this: its exact average grows
+    /// with the number of decomposable graphs (822 for 5 lists, 18,154 for 6).
+    #[serde(default = "default_dga_max_lists")]
+    pub dga_max_lists: usize,
+    /// LCMCR's chain lengths (`[estimate.lcmcr]`).
+    #[serde(default)]
+    pub lcmcr: LcmcrSettings,
     /// Fields the persons are split by, one at a time, for estimates by stratum (`sex`,
     /// `age_group`, `exploitation`, or any other categorical field); empty: none.
     #[serde(default = "default_strata")]
@@ -279,8 +291,64 @@ pub struct EstimateSettings {
 
 impl Default for EstimateSettings {
     fn default() -> Self {
-        EstimateSettings { strata: default_strata(), min_stratum: default_min_stratum() }
+        EstimateSettings {
+            methods: default_methods(),
+            dga_max_lists: default_dga_max_lists(),
+            lcmcr: LcmcrSettings::default(),
+            strata: default_strata(),
+            min_stratum: default_min_stratum(),
+        }
     }
+}
+
+fn default_methods() -> Vec<String> {
+    ["stepwise", "lcmcr", "dga", "mth-chao", "mth-darroch"].map(str::to_owned).to_vec()
+}
+
+fn default_dga_max_lists() -> usize {
+    5
+}
+
+/// `[estimate.lcmcr]`: the length of LCMCR's chains (the package manual's by default). Its cost
+/// grows with these, not with the number of persons.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LcmcrSettings {
+    #[serde(default = "default_lcmcr_burnin")]
+    pub burnin: usize,
+    #[serde(default = "default_lcmcr_samples")]
+    pub samples: usize,
+    #[serde(default = "default_lcmcr_thinning")]
+    pub thinning: usize,
+    #[serde(default = "default_lcmcr_chains")]
+    pub chains: usize,
+}
+
+impl Default for LcmcrSettings {
+    fn default() -> Self {
+        LcmcrSettings {
+            burnin: default_lcmcr_burnin(),
+            samples: default_lcmcr_samples(),
+            thinning: default_lcmcr_thinning(),
+            chains: default_lcmcr_chains(),
+        }
+    }
+}
+
+fn default_lcmcr_burnin() -> usize {
+    10_000
+}
+
+fn default_lcmcr_samples() -> usize {
+    1_000
+}
+
+fn default_lcmcr_thinning() -> usize {
+    100
+}
+
+fn default_lcmcr_chains() -> usize {
+    4
 }
 
 fn default_strata() -> Vec<String> {
@@ -358,6 +426,16 @@ impl Settings {
                 "disclosure.min_cell {} is below {MIN_CELL_FLOOR}: counts of one or two persons single them out, so Palermo does not publish with a lower threshold",
                 self.disclosure.min_cell
             ));
+        }
+        if self.estimate.methods.is_empty() {
+            return Err("estimate.methods is empty: name at least one estimator (e.g. \"stepwise\")".to_owned());
+        }
+        for name in &self.estimate.methods {
+            crate::methods::MethodSpec::parse(name).map_err(|reason| format!("estimate.methods: {reason}"))?;
+        }
+        let l = &self.estimate.lcmcr;
+        if l.samples == 0 || l.thinning == 0 || l.chains == 0 {
+            return Err("estimate.lcmcr: samples, thinning and chains must be at least 1".to_owned());
         }
         for field in &self.estimate.strata {
             if !crate::strata::is_stratifying_field(field) {

@@ -10,7 +10,7 @@
 //! - Every person falls in exactly one stratum of a field: its value, or `unknown` / `not_recorded`
 //!   as strata of their own; for a form of exploitation a person exploited in several forms is in
 //!   the stratum `several`; age groups are child / adult from the age band.
-//! - A stratum is **refused**, with the reason, when fewer than `[estimate] min_stratum` persons
+//! - A stratum is **refused** (the engine's rules, `mse::estimate_strata_with`), with the reason, when fewer than `[estimate] min_stratum` persons
 //!   are in it, when fewer than two lists have anyone in it, when its model cannot be fitted or
 //!   identified, and always for `unknown` / `not_recorded` (a person's value is known when any of
 //!   its records has it, so these persons were seen only by lists that do not record the field:
@@ -149,12 +149,23 @@ pub fn estimate(
                     by_value.entry(stratum_of(person, field)).or_default().push(h);
                 }
             }
-            let strata: Vec<Stratum> = by_value
-                .into_iter()
+            // The refusal rules are the engine's (`mse::estimate_strata_with`); this side says
+            // them in the observatory's words and withholds small sizes.
+            let inputs: Vec<mse::StratumInput> = by_value
+                .iter()
                 .map(|(value, histories)| {
-                    estimate_stratum(field, value, &lists, histories, options, min_stratum, min_cell)
+                    let table = mse::CaptureTable::from_person_histories(lists.clone(), histories.iter().copied())
+                        .map_err(|e| Error::Internal(format!("building a stratum's capture histories: {e}")))?;
+                    Ok(mse::StratumInput {
+                        label: (*value).to_owned(),
+                        not_recorded: *value == model::vocab::UNKNOWN || *value == model::vocab::NOT_RECORDED,
+                        table,
+                    })
                 })
-                .collect();
+                .collect::<Result<_>>()?;
+            let rules = mse::StrataRules { min_stratum };
+            let reports = mse::estimate_strata_with(&inputs, options, &rules, &mse::NoProgress);
+            let strata: Vec<Stratum> = reports.into_iter().map(|r| stratum_of_report(field, r, min_cell)).collect();
             let total = add_up(&strata, linkage, field);
             let label = if field == "age_group" {
                 "Age group".to_owned()
@@ -166,74 +177,24 @@ pub fn estimate(
         .collect()
 }
 
-fn estimate_stratum(
-    field: &str,
-    value: &str,
-    lists: &[String],
-    histories: Vec<u32>,
-    options: &mse::EstimateOptions,
-    min_stratum: u64,
-    min_cell: u64,
-) -> Stratum {
-    let observed = histories.len() as u64;
-    let mut stratum = Stratum {
-        value: value.to_owned(),
-        label: label_of(field, value),
-        observed: Some(observed),
-        estimate: None,
-        interval: None,
-        model: Vec::new(),
-        refused: None,
-    };
-    let refuse = |mut stratum: Stratum, reason: String| {
-        if observed < min_cell {
-            stratum.observed = None;
-        }
-        stratum.refused = Some(reason);
-        stratum
-    };
-    if value == model::vocab::UNKNOWN || value == model::vocab::NOT_RECORDED {
-        // A person's value is known when any of its records has it, so those left here were seen
-        // only by lists that do not record it: the lists' overlap in this stratum is an artefact
-        // of what they record, and an estimate from it is meaningless (at 1,000,000 victims it
-        // ran to millions).
-        return refuse(
-            stratum,
-            "no list that records this field saw these persons, so their lists' overlap says nothing about who was missed".to_owned(),
-        );
-    }
-    if observed < min_stratum {
-        return refuse(stratum, format!("fewer than {min_stratum} persons ([estimate] min_stratum)"));
-    }
-    // Lists with nobody in the stratum are left out of its table.
-    let used: Vec<usize> = (0..lists.len()).filter(|&i| histories.iter().any(|h| h >> i & 1 == 1)).collect();
-    if used.len() < 2 {
-        return refuse(stratum, "fewer than two lists have anyone in it".to_owned());
-    }
-    let squeeze = |h: u32| used.iter().enumerate().fold(0u32, |acc, (k, &i)| acc | ((h >> i & 1) << k));
-    let table = match mse::CaptureTable::from_person_histories(
-        used.iter().map(|&i| lists[i].clone()).collect(),
-        histories.iter().map(|&h| squeeze(h)),
-    ) {
-        Ok(table) => table,
-        Err(e) => return refuse(stratum, e.to_string()),
-    };
-    match mse::estimate(&table, options, &mse::NoProgress) {
-        Ok(report) if !report.diagnostics.verdict.is_ok() => {
-            refuse(stratum, format!("its model cannot be estimated here ({})", report.diagnostics.verdict))
-        }
-        Ok(report) if report.estimate.is_finite() => {
-            let interval = report.ci_bca.unwrap_or(report.ci_conditional);
-            if !(interval[0].is_finite() && interval[1].is_finite()) {
-                return refuse(stratum, "its interval has no finite bound (the lists overlap too little)".to_owned());
-            }
-            stratum.estimate = Some(report.estimate);
-            stratum.interval = Some(interval);
-            stratum.model = report.model;
-            stratum
-        }
-        Ok(_) => refuse(stratum, "its model gives no finite estimate (the lists overlap too little)".to_owned()),
-        Err(e) => refuse(stratum, e.to_string()),
+/// A stratum's estimate as the observatory publishes it: a refused stratum's size withheld below
+/// the disclosure threshold, the refusal in the observatory's words.
+fn stratum_of_report(field: &str, report: mse::StratumReport, min_cell: u64) -> Stratum {
+    let value = report.stratum.clone();
+    let interval = report.interval();
+    let refused = report.refused.as_ref().map(|r| match r {
+        mse::Refusal::TooFew { min_stratum } => format!("fewer than {min_stratum} persons ([estimate] min_stratum)"),
+        other => other.to_string(),
+    });
+    let observed = report.observed;
+    Stratum {
+        label: label_of(field, &value),
+        value,
+        observed: if refused.is_some() && observed < min_cell { None } else { Some(observed) },
+        estimate: report.report.as_ref().map(|r| r.estimate),
+        interval: report.report.as_ref().and(interval),
+        model: report.report.map(|r| r.model).unwrap_or_default(),
+        refused,
     }
 }
 

@@ -35,9 +35,9 @@
 //! ```
 
 mod audit;
-pub mod kanon;
 pub mod dp;
 mod fit;
+pub mod kanon;
 mod release;
 pub mod rounding;
 mod rule;

@@ -19,7 +19,9 @@
 //! - [`estimate`] gives the point estimate with the model-conditional,
 //!   profile-likelihood and BCa bootstrap intervals (model re-selected in every
 //!   replicate, replicates in parallel yet reproducible from the seed);
-//! - [`estimate_strata`] does it per stratum, with each stratum's list structure.
+//! - [`estimate_strata`] does it per stratum, with each stratum's list structure;
+//!   [`estimate_strata_with`] also refuses, with the reason, the strata its [`StrataRules`]
+//!   exclude (too few persons, a value not recorded, fewer than two lists, no identifiable model).
 //!
 //! Three more estimators sit in their own modules, each with typed options whose
 //! `Default` is the R package's and a `Serialize` report with `render_text`:
@@ -84,7 +86,7 @@ pub use select::{
     Criterion, MAX_EXHAUSTIVE_PAIRS, MAX_SEARCHABLE_PAIRS, ModelSummary, Selection, StepRecord, check_all_models,
     exhaustive, fit_checked, stepwise, survey_models,
 };
-pub use strata::{StratumReport, estimate_strata};
+pub use strata::{Refusal, StrataRules, StratumInput, StratumReport, estimate_strata, estimate_strata_with};
 pub use table::{CaptureTable, HistoryCount, MAX_LISTS};
 
 /// How the model is chosen.

@@ -6,6 +6,7 @@ mod concurrent;
 mod docs;
 mod fixtures;
 mod import;
+mod methods;
 mod microdata;
 mod postgres;
 mod release;

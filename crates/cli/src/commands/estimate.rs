@@ -17,11 +17,14 @@ pub struct EstimateArgs {
     /// observatory's records are linked into persons and their list memberships are used.
     #[arg(long)]
     pub counts: Option<PathBuf>,
-    /// Model selection: stepwise (SparseMSE's rule), bic, aic, main, or fixed:A:B,B:C; or, with
-    /// --counts, another estimator: lcmcr (Bayesian latent classes, LCMCR's settings, 4 chains),
-    /// dga (Bayesian averaging over decomposable graphs), rcapture (Rcapture's M0, Mt, Mh, Mth).
-    #[arg(long, default_value = "stepwise")]
-    pub method: String,
+    /// Estimator. With --counts: stepwise (SparseMSE's rule), bic, aic, main, fixed:A:B,B:C, or
+    /// lcmcr (Bayesian latent classes, LCMCR's settings, 4 chains), dga (Bayesian averaging over
+    /// decomposable graphs), rcapture (Rcapture's M0, Mt, Mh, Mth) [default: stepwise]. On the
+    /// observatory: a comma-separated list of the estimators of `[estimate] methods` (stepwise,
+    /// bic, aic, main, lcmcr, dga, mth-chao, mth-darroch, …) [default: `[estimate] methods` in
+    /// palermo.toml].
+    #[arg(long)]
+    pub method: Option<String>,
     /// Bootstrap replicates for the BCa interval (0 skips the bootstrap).
     #[arg(long, default_value_t = 1000)]
     pub nboot: usize,
@@ -40,10 +43,15 @@ pub struct EstimateArgs {
 }
 
 pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status> {
-    if matches!(args.method.as_str(), "lcmcr" | "dga" | "rcapture") {
-        return run_other_estimator(globals, &args);
+    let method_name = args.method.clone().unwrap_or_else(|| "stepwise".to_owned());
+    if args.counts.is_some() && matches!(method_name.as_str(), "lcmcr" | "dga" | "rcapture") {
+        return run_other_estimator(globals, &args, &method_name);
     }
-    let method: app::estimate::Method = args.method.parse().map_err(|e| anyhow::anyhow!("--method: {e}"))?;
+    let method: app::estimate::Method = if args.counts.is_some() {
+        method_name.parse().map_err(|e| anyhow::anyhow!("--method: {e}"))?
+    } else {
+        app::estimate::Method::Stepwise
+    };
     let mut options = app::estimate::EstimateOptions {
         method,
         nboot: args.nboot,
@@ -52,6 +60,7 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         ..Default::default()
     };
     let mut linked = None;
+    let mut comparison = None;
     let mut strata = Vec::new();
     if args.counts.is_some() && args.strata.is_some() {
         anyhow::bail!("--strata needs the observatory's linked persons, not --counts");
@@ -63,6 +72,14 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
                 .await
                 .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
             options.seed = args.seed.unwrap_or(observatory.settings.observatory.seed);
+            let mut estimate_settings = observatory.settings.estimate.clone();
+            if let Some(list) = &args.method {
+                estimate_settings.methods = list.split(',').map(|m| m.trim().to_owned()).collect();
+                for name in &estimate_settings.methods {
+                    app::methods::MethodSpec::parse(name).map_err(|e| anyhow::anyhow!("--method: {e}"))?;
+                }
+            }
+            options.method = app::methods::log_linear_method(&estimate_settings)?;
             let analysis = app::pipeline::analyse(&observatory).await?;
             observatory.store.close().await;
             let linkage = analysis.linkage.filter(|l| l.records_by_source.len() >= 2).context(
@@ -88,7 +105,16 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
                 settings.estimate.min_stratum,
                 settings.disclosure.min_cell,
             )?;
-            linked = Some((linkage.uncertainty(&report), linkage.warnings));
+            let uncertainty = linkage.uncertainty(&report);
+            comparison = Some(app::methods::compare(
+                &linkage.capture_table()?,
+                Some(&linkage),
+                &estimate_settings,
+                options.seed,
+                (&report, uncertainty.as_ref()),
+                &Bar::default(),
+            )?);
+            linked = Some((uncertainty, linkage.warnings));
             report
         }
     };
@@ -101,11 +127,17 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         if let (false, Some(map)) = (strata.is_empty(), json.as_object_mut()) {
             map.insert("strata".to_owned(), serde_json::to_value(&strata)?);
         }
+        if let (Some(c), Some(map)) = (&comparison, json.as_object_mut()) {
+            map.insert("methods".to_owned(), serde_json::to_value(c)?);
+        }
         print_json(&json)?;
     } else if matches!(globals.format, Format::Csv | Format::Markdown) {
         let mut table = estimate_table(&report, linked.as_ref().and_then(|(u, _)| u.as_ref()));
         for field in &strata {
             strata_rows(&mut table, field);
+        }
+        if let Some(c) = &comparison {
+            method_rows(&mut table, c);
         }
         print(&table.render(globals.format)?)?;
     } else {
@@ -129,6 +161,10 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
                 text.push_str(&format!("  warning: {warning}\n"));
             }
         }
+        if let Some(c) = &comparison {
+            text.push('\n');
+            text.push_str(&c.render_text());
+        }
         for field in &strata {
             text.push_str(&strata_text(field));
         }
@@ -138,13 +174,11 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
 }
 
 /// `--method lcmcr|dga|rcapture` on a `--counts` table: the engine's report as JSON, or its text.
-fn run_other_estimator(globals: &Globals, args: &EstimateArgs) -> anyhow::Result<Status> {
+fn run_other_estimator(globals: &Globals, args: &EstimateArgs, method: &str) -> anyhow::Result<Status> {
     use app::estimate::{dga, lcmcr, rcapture};
-    let path = args.counts.as_deref().with_context(|| {
-        format!("--method {} needs --counts FILE.csv (on the observatory, use stepwise, bic, aic or main)", args.method)
-    })?;
+    let path = args.counts.as_deref().context("--counts FILE.csv is needed")?;
     let table = app::estimate::read_counts(path)?;
-    let (json, text) = match args.method.as_str() {
+    let (json, text) = match method {
         "lcmcr" => {
             let defaults = lcmcr::LcmcrOptions::default();
             let options = lcmcr::LcmcrOptions { seed: args.seed.unwrap_or(defaults.seed), ..defaults };
@@ -236,6 +270,32 @@ fn strata_text(field: &app::strata::FieldStrata) -> String {
         }
     ));
     text
+}
+
+/// Every method's estimate as rows of the estimate table.
+fn method_rows(table: &mut Table, comparison: &app::methods::Comparison) {
+    let number = |x: f64| format!("{x:.0}");
+    for m in &comparison.estimates {
+        match (m.estimate, m.interval) {
+            (Some(e), Some([lo, hi])) => {
+                table.push(vec![format!("method {}", m.method), number(e), number(lo), number(hi)]);
+                if let Some([lo, hi]) = m.linkage_interval {
+                    table.push(vec![
+                        format!("method {}, linkage errors included", m.method),
+                        String::new(),
+                        number(lo),
+                        number(hi),
+                    ]);
+                }
+            }
+            _ => table.push(vec![
+                format!("method {}", m.method),
+                format!("no estimate: {}", m.skipped.as_deref().unwrap_or("")),
+                String::new(),
+                String::new(),
+            ]),
+        }
+    }
 }
 
 /// One field's strata as rows of the estimate table.

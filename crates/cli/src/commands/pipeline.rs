@@ -114,12 +114,19 @@ async fn run_and_print(globals: &Globals, args: RunArgs) -> anyhow::Result<app::
             );
         }
         if let (Some(estimate), Some([lo, hi])) = (summary.estimate, summary.interval) {
-            text.push_str(&format!("estimated victims: {estimate:.0} (95% interval {lo:.0}–{hi:.0}"));
-            text.push_str(if summary.linkage.as_ref().is_some_and(|l| l.uncertainty.is_some()) {
+            let headline = summary.methods.as_ref().and_then(|c| c.headline());
+            text.push_str(&format!(
+                "estimated victims: {estimate:.0} ({}95% interval {lo:.0}–{hi:.0}",
+                headline.map_or(String::new(), |m| format!("{}; ", m.label))
+            ));
+            text.push_str(if headline.is_some_and(|m| m.linkage_interval.is_some()) {
                 ", linkage errors included)\n"
             } else {
                 ")\n"
             });
+        }
+        if let Some(comparison) = &summary.methods {
+            text.push_str(&comparison.render_text());
         }
         if let Some(linkage) = &summary.linkage {
             text.push_str(&format!(

@@ -93,6 +93,20 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
     assert!(n_hat > persons, "the estimate adds those no list saw");
     let [lo, hi] = [&estimate["ci_conditional"][0], &estimate["ci_conditional"][1]].map(|v| v.as_f64().expect("ci"));
     assert!(lo < n_hat && n_hat < hi);
+    // Every configured method's estimate beside it (`[estimate] methods`, the defaults here), each
+    // with an interval around it or the reason it has none; the report shows them side by side.
+    let methods = estimate["methods"]["estimates"].as_array().expect("methods");
+    let names: Vec<&str> = methods.iter().filter_map(|m| m["method"].as_str()).collect();
+    assert_eq!(names, ["stepwise", "lcmcr", "dga", "mth-chao", "mth-darroch"]);
+    for m in methods {
+        match (m["estimate"].as_f64(), m["interval"][0].as_f64(), m["interval"][1].as_f64()) {
+            (Some(e), Some(l), Some(h)) => assert!(l <= e && e <= h && e >= persons, "{m}"),
+            _ => assert!(m["skipped"].as_str().is_some_and(|r| !r.is_empty()), "{m}"),
+        }
+    }
+    assert_eq!(methods[0]["estimate"].as_f64(), Some(n_hat), "the log-linear estimate is the one above");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(html.contains("Which estimate to trust") && html.contains("Latent classes (LCMCR)"));
     // `palermo estimate` on the observatory bootstraps with the observatory's seed, as `run`
     // does: both print one interval.
     let again = palermo(dir.path(), &["--dir", "obs", "--format", "json", "estimate"], &[]);

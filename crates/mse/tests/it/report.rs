@@ -90,3 +90,48 @@ fn progress_counts_units_and_cancellation_stops_the_job() {
     let bad = EstimateOptions { method: Method::Fixed(vec!["LA:XX".into()]), ..options };
     assert!(matches!(estimate(&table, &bad, &NoProgress), Err(Error::UnknownList { .. })));
 }
+
+#[test]
+fn strata_rules_refuse_with_the_reason() {
+    use mse::{Refusal, StrataRules, StratumInput, estimate_strata_with};
+    let table = |csv: &str| CaptureTable::parse_csv(csv).expect("table");
+    let full = "A,B,C,count\n1,0,0,40\n0,1,0,30\n0,0,1,20\n1,1,0,6\n1,0,1,5\n0,1,1,4\n1,1,1,2\n";
+    let input = |label: &str, not_recorded: bool, csv: &str| StratumInput {
+        label: label.to_owned(),
+        not_recorded,
+        table: table(csv),
+    };
+    let strata = [
+        input("ok", false, full),
+        input("unknown", true, full),
+        input("small", false, "A,B,C,count\n1,0,0,10\n0,1,0,8\n1,1,0,3\n"),
+        // List C has nobody: it is dropped, and two lists remain.
+        input("two lists", false, "A,B,C,count\n1,0,0,60\n0,1,0,50\n1,1,0,20\n"),
+        input("one list", false, "A,B,C,count\n1,0,0,90\n"),
+    ];
+    let options = EstimateOptions { nboot: 0, ..Default::default() };
+    let out = estimate_strata_with(&strata, &options, &StrataRules { min_stratum: 50 }, &NoProgress);
+    let refusals: Vec<Option<&Refusal>> = out.iter().map(|r| r.refused.as_ref()).collect();
+    assert_eq!(
+        refusals,
+        [
+            None,
+            Some(&Refusal::NotRecorded),
+            Some(&Refusal::TooFew { min_stratum: 50 }),
+            None,
+            Some(&Refusal::TooFewLists)
+        ]
+    );
+    for r in &out {
+        assert_eq!(r.report.is_some(), r.refused.is_none(), "{}", r.stratum);
+        assert_eq!(r.error.is_some(), r.refused.is_some(), "{}", r.stratum);
+    }
+    assert!(out[2].error.as_deref().is_some_and(|e| e.contains("fewer than 50")), "{:?}", out[2].error);
+    assert_eq!(out[3].lists, ["A", "B"]);
+    // Two lists, independent: Lincoln–Petersen, 80 * 70 / 20 = 280.
+    let two = out[3].report.as_ref().expect("estimated");
+    assert!((two.estimate - 280.0).abs() < 1e-6, "{}", two.estimate);
+    // Without rules, the same stratum of unknown values is estimated (the rule is the caller's).
+    let plain = mse::estimate_strata(&[("unknown".into(), table(full))], &options, &NoProgress);
+    assert!(plain[0].report.is_some());
+}
