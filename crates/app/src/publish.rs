@@ -217,17 +217,8 @@ pub async fn publish_with(
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
     }
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-    let written = write_release(
-        &staging,
-        &folder,
-        audience,
-        method_name,
-        &parameters,
-        &tables,
-        &statistics,
-        &protected,
-        &omitted,
-    );
+    let written =
+        write_release(&staging, &folder, audience, method_name, &parameters, &tables, statistics, &protected, &omitted);
     // Person-level outputs (k-anonymous CTDC export, synthetic file) and the SDMX-CSV file made
     // from the protected tables, with the suppression release only: beside rounded or noisy
     // tables their exact figures would undo what rounding or the privacy budget protects.

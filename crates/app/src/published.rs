@@ -111,7 +111,9 @@ fn whole(n: f64) -> String {
 /// Reads `out/estimate.json`'s value into what the estimates page shows; `None` when it holds
 /// no estimate.
 pub fn estimate_view(estimate: &serde_json::Value) -> Option<EstimateView> {
-    let point = estimate["estimate"].as_f64()?;
+    // The estimate corrected for the linkage (the median over the drawn linkages) where the run
+    // drew linkages, as the report's headline.
+    let point = estimate["linkage_uncertainty"]["estimate"].as_f64().or(estimate["estimate"].as_f64())?;
     let strings = |v: &serde_json::Value| -> Vec<String> {
         v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
     };
@@ -121,7 +123,7 @@ pub fn estimate_view(estimate: &serde_json::Value) -> Option<EstimateView> {
     let linkage = &estimate["linkage_uncertainty"];
     if let Some((lower, upper)) = pair(&linkage["interval"]) {
         intervals.push(NamedInterval {
-            name: "95% interval, widened by the uncertainty of record linkage".to_owned(),
+            name: "95% interval of the estimate corrected for the record linkage, its errors included".to_owned(),
             lower,
             upper,
         });
@@ -225,7 +227,7 @@ mod tests {
             "estimate": 480.4, "ci_conditional": [400.0, 600.0], "ci_profile": null, "ci_bca": [390.0, 640.0],
             "diagnostics": {"verdict": "ok", "empty_pairs": ["ngo:shelter"], "dark_figure": 270.4, "level": 0.95,
                 "steps": [{"term": "ngo:police", "p_value": 0.01}], "bootstrap": {"failures": 2}},
-            "linkage_uncertainty": {"draws": 20, "interval": [370.0, 700.0], "missed_links": 0.2},
+            "linkage_uncertainty": {"draws": 20, "estimate": 470.2, "interval": [370.0, 700.0], "missed_links": 0.2},
             "path": [{"model": "main effects", "estimate": 350.0, "interval": [300.0, 420.0]},
                      {"model": "+ ngo:police", "estimate": 480.4, "interval": [400.0, 600.0]}],
             "strata": [{"field": "sex", "label": "Sex", "strata": [
@@ -233,7 +235,12 @@ mod tests {
                 {"value": "male", "label": "Male", "observed": null, "estimate": null, "interval": null, "model": [], "refused": "too few"}]}]
         });
         let view = super::estimate_view(&estimate).expect("view");
-        assert_eq!(view.intervals[0].name, "95% interval, widened by the uncertainty of record linkage");
+        // The estimate corrected for the linkage, as the report's headline, not the linked persons'.
+        assert_eq!(view.estimate, 470.2);
+        assert_eq!(
+            view.intervals[0].name,
+            "95% interval of the estimate corrected for the record linkage, its errors included"
+        );
         assert_eq!((view.intervals[0].lower, view.intervals[0].upper), (370.0, 700.0));
         assert_eq!(view.intervals.len(), 3, "linkage, BCa, conditional (no profile)");
         assert_eq!(view.search.len(), 2);

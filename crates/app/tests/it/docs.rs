@@ -125,6 +125,7 @@ fn the_settings_reference_has_every_key() {
         disclosure: DisclosureSettings::default(),
         linkage: LinkageSettings::default(),
         estimate: EstimateSettings::default(),
+        publish: PublishSettings::default(),
         encoding: Some(EncodingSettings { schema: "s".into(), secret_file: "k".into(), threshold: 0.8 }),
         monitor: Some(MonitorSettings { data: "d".into(), replies: Some("r".into()) }),
         limits: ingest::Limits::default(),

@@ -70,6 +70,7 @@ fn method(name: &str, estimate: f64, interval: [f64; 2]) -> MethodEstimate {
         estimate: Some(estimate),
         interval: Some(interval),
         interval_kind: "test".to_owned(),
+        corrected: None,
         linkage_interval: None,
         assumes: String::new(),
         details: String::new(),
