@@ -46,10 +46,13 @@ async fn every_configured_method_estimates_the_demo() {
     // The log-linear estimate is the one already made, with its linkage-aware interval.
     assert_eq!(comparison.estimates[0].estimate, Some(primary.estimate));
     assert_eq!(comparison.estimates[0].linkage_interval, uncertainty.as_ref().map(|u| u.interval));
-    // Rcapture's models are refitted on the drawn linkages: their interval widens, never narrows.
+    // Rcapture's models are refitted on the drawn linkages: the interval moves to the drawn
+    // linkages' median (the corrected estimate) and widens, never narrows.
     for m in &comparison.estimates[3..] {
         let ([lo, hi], [llo, lhi]) = (m.interval.expect("interval"), m.linkage_interval.expect("linkage-aware"));
-        assert!(llo <= lo && hi <= lhi, "{}: {llo}–{lhi} narrower than {lo}–{hi}", m.method);
+        let corrected = m.corrected.expect("corrected");
+        assert!(lhi - llo >= hi - lo - 1e-6, "{}: {llo}–{lhi} narrower than {lo}–{hi}", m.method);
+        assert!(llo <= corrected && corrected <= lhi, "{}: {corrected} outside {llo}–{lhi}", m.method);
     }
     // The Bayesian methods are not rerun on the draws.
     assert!(comparison.estimates[1].linkage_interval.is_none() && comparison.estimates[2].linkage_interval.is_none());
