@@ -889,23 +889,35 @@ fn methods_blocks(comparison: &crate::methods::Comparison) -> Vec<Block> {
         .map(|m| {
             vec![
                 m.label.clone(),
+                m.assumes.clone(),
                 m.estimate.map_or_else(String::new, |e| format_count(round_estimate(e))),
                 match (m.interval, &m.skipped) {
                     (Some(i), _) => format!("{} ({})", interval_text(i), m.interval_kind),
                     (None, Some(reason)) => format!("no estimate: {reason}"),
                     (None, None) => String::new(),
                 },
-                m.linkage_interval.map_or_else(|| "not computed".to_owned(), interval_text),
-                m.assumes.clone(),
+                match (m.corrected, m.linkage_interval) {
+                    (Some(c), Some(i)) => format!("{} ({})", format_count(round_estimate(c)), interval_text(i)),
+                    (_, Some(i)) => interval_text(i),
+                    _ => "not computed".to_owned(),
+                },
             ]
         })
         .collect();
     blocks.push(Block::Table(Table::new(
         "Which estimate to trust: every method's estimate and what it assumes",
         "persons",
-        ["Method", "Estimate", "95% interval", "Linkage errors included", "Assumes"].map(str::to_owned).to_vec(),
+        [
+            "Method",
+            "Assumes",
+            "Estimate",
+            "95% interval",
+            "Corrected for the linkage (95% interval, its errors included)",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
         rows,
-        vec![1],
+        vec![2],
     )));
     let mut notes = vec![
         "Every method assumes a closed population over the period and that linkage found who is on which list; they differ in how they let the lists depend on each other and victims differ in how easily they are found. No method can see victims whom every agency misses for the same reason without a trace in the lists' overlaps: read each figure as at least about this many.".to_owned(),
