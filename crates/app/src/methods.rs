@@ -286,16 +286,12 @@ fn lcmcr_estimate(
     let result = mse::lcmcr::estimate_lcmcr(table, &options, &counter);
     progress.finish();
     Ok(match result {
-        Ok(r) => MethodEstimate {
-            method: name,
-            label: spec.label(),
-            estimate: Some(r.median),
-            interval: Some(r.interval),
-            interval_kind: "posterior median and 95% credible interval".to_owned(),
-            corrected: None,
-            linkage_interval: None,
-            assumes: spec.assumes().to_owned(),
-            details: format!(
+        Ok(r) => posterior(
+            name,
+            spec,
+            r.median,
+            r.interval,
+            format!(
                 "K {}, {} chains of {} draws (burn-in {}, thinning {}), split R-hat {}, effective sample size {:.0}",
                 r.settings.k,
                 r.settings.chains,
@@ -305,9 +301,8 @@ fn lcmcr_estimate(
                 r.diagnostics.rhat.map_or("-".to_owned(), |x| format!("{x:.3}")),
                 r.diagnostics.ess
             ),
-            warnings: r.diagnostics.warnings,
-            skipped: None,
-        },
+            r.diagnostics.warnings,
+        ),
         Err(mse::Error::Cancelled) => return Err(Error::Internal("cancelled".to_owned())),
         Err(e) => skipped(name, spec, e.to_string()),
     })
@@ -341,28 +336,48 @@ fn dga_estimate(
     let result = mse::dga::estimate_dga(table, &mse::dga::DgaOptions::default(), &counter);
     progress.finish();
     Ok(match result {
-        Ok(r) => MethodEstimate {
-            method: name,
-            label: spec.label(),
-            estimate: Some(r.median),
-            interval: Some(r.interval),
-            interval_kind: "posterior median and 95% credible interval".to_owned(),
-            corrected: None,
-            linkage_interval: None,
-            assumes: spec.assumes().to_owned(),
-            details: format!(
+        Ok(r) => posterior(
+            name,
+            spec,
+            r.median,
+            r.interval,
+            format!(
                 "{} models, delta {}; most probable: [{}] ({:.2})",
                 r.models,
                 r.delta,
                 r.top_models.first().map_or(String::new(), |m| m.cliques.join("] [")),
                 r.top_models.first().map_or(0.0, |m| m.probability)
             ),
-            warnings: r.warnings,
-            skipped: None,
-        },
+            r.warnings,
+        ),
         Err(mse::Error::Cancelled) => return Err(Error::Internal("cancelled".to_owned())),
         Err(e) => skipped(name, spec, e.to_string()),
     })
+}
+
+/// A Bayesian method's posterior median and 95% credible interval (not rerun on the drawn
+/// linkages: no linkage-aware interval).
+fn posterior(
+    name: String,
+    spec: &MethodSpec,
+    median: f64,
+    interval: [f64; 2],
+    details: String,
+    warnings: Vec<String>,
+) -> MethodEstimate {
+    MethodEstimate {
+        method: name,
+        label: spec.label(),
+        estimate: Some(median),
+        interval: Some(interval),
+        interval_kind: "posterior median and 95% credible interval".to_owned(),
+        corrected: None,
+        linkage_interval: None,
+        assumes: spec.assumes().to_owned(),
+        details,
+        warnings,
+        skipped: None,
+    }
 }
 
 /// An Rcapture model with Chao's (1987) log-normal interval for the unseen, `n + f0 / C` to

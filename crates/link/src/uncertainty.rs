@@ -126,11 +126,6 @@ impl LinkOutput {
         }
         Drawer { output: self, anchored, alone, alone_by_source, kind_of_cluster, kinds }
     }
-
-    /// One clustering drawn as [`Drawer::draw`] does.
-    pub fn draw_clusters<R: Rng>(&self, decided: impl Fn(u32, u32) -> bool, rng: &mut R) -> Vec<u32> {
-        self.drawer().draw(decided, rng)
-    }
 }
 
 impl Drawer<'_> {
