@@ -65,6 +65,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
     }
+    if let Ok(t) = std::env::var("PROBE_THRESHOLD") {
+        settings.probe_threshold = t.parse()?;
+    }
     if let Ok(t) = std::env::var("PROBE_COMPARISONS") {
         settings.probe_comparisons = t.parse()?;
     }
@@ -139,14 +142,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         true_pairs - tp
     );
     if let Some(missed) = &output.missed {
-        let true_found = missed.pairs.iter().filter(|p| truth_id[p.0 as usize] == truth_id[p.1 as usize]).count();
+        let truly = |l: &&link::probe::MissedLink| truth_id[l.left as usize] == truth_id[l.right as usize];
+        let true_found = missed.links.iter().filter(truly).count();
+        let true_expected: f64 = missed.links.iter().filter(truly).map(|l| 1.0 / l.inclusion).sum();
+        // Merges the truth needs: for every true person, its clusters less one.
+        let mut clusters_of: HashMap<&str, std::collections::HashSet<u32>> = HashMap::new();
+        for (r, t) in truth_id.iter().enumerate() {
+            clusters_of.entry(t).or_default().insert(output.clusters[r]);
+        }
+        let needed: usize = clusters_of.values().map(|c| c.len() - 1).sum();
         println!(
-            "probe: {} sampled, {} compared, inclusion {:.4}, {} pairs found ({} true), expected missed links {:.0}",
+            "probe: {} sampled, {} compared, {} merges found ({} true, standing for {:.0}); expected missed merges {:.0}; merges the truth needs {needed}",
             missed.sampled,
             missed.compared,
-            missed.inclusion,
-            missed.pairs.len(),
+            missed.links.len(),
             true_found,
+            true_expected,
             missed.expected()
         );
     }
@@ -274,6 +285,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         println!("  unblocked missed pairs by approximate p (<0.01, <0.1, <0.5, <0.9, >=0.9): {unblocked_by_p:?}");
+        // Which coarse keys the unblocked missed pairs of p >= 0.1 agree on (candidate probe keys):
+        // sex, citizenship, year identified, birth year, region, country of exploitation.
+        let names = ["sex", "cit", "idyear", "byear", "region", "exploited_in"];
+        let part = |r: &link::LinkRecord, k: usize| -> String {
+            let v = &r.values;
+            match k {
+                0 => v[3].clone(),
+                1 => v[4].clone(),
+                2 => v[7].get(..4).unwrap_or("").to_owned(),
+                3 => v[8].trim_start_matches('~').to_owned(),
+                4 => v[9].clone(),
+                _ => v[10].clone(),
+            }
+        };
+        let mut patterns: BTreeMap<String, u64> = BTreeMap::new();
+        let mut total = 0u64;
+        for (&(a, b), &g) in missed.iter().zip(&gammas) {
+            if scored.contains_key(&(a, b)) || records[a as usize].source == records[b as usize].source {
+                continue;
+            }
+            let model = &output.model;
+            let w: f64 = model.prior_weight()
+                + (0..model.field_names.len())
+                    .map(|f| model.level_weight_in(g, f, link::compare::level_of(g, f)))
+                    .sum::<f64>();
+            if 1.0 / (1.0 + 2f64.powf(-w)) < 0.1 {
+                continue;
+            }
+            total += 1;
+            let agree: String = (0..names.len())
+                .map(|k| {
+                    let (x, y) = (part(&records[a as usize], k), part(&records[b as usize], k));
+                    if x.is_empty() || y.is_empty() {
+                        '?'
+                    } else if x == y {
+                        '='
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            *patterns.entry(agree).or_default() += 1;
+        }
+        println!("  unblocked cross-list missed pairs of p >= 0.1: {total}; agreement on {names:?}:");
+        let mut rows: Vec<_> = patterns.into_iter().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1));
+        for (k, n) in rows.iter().take(30) {
+            println!("    {k} {n}");
+        }
         for (&(a, b), g) in missed.iter().zip(gammas) {
             let key: String = (0..3).map(|f| format!("{}", link::compare::level_of(g, f))).collect();
             let cross = records[a as usize].source != records[b as usize].source;
@@ -545,7 +605,7 @@ fn mse_experiment(
     );
     println!("  sum p over unlinked scored pairs {sum_p_unlinked:.0}; sum 1-p over linked {sum_q_linked:.0}");
     if let Some(m) = &output.missed {
-        println!("  probe expected missed {:.0} ({} found)", m.expected(), m.pairs.len());
+        println!("  probe expected missed {:.0} ({} found)", m.expected(), m.links.len());
     }
     // Oracle: the truly missed cross-list links made.
     fn find(s: &mut [u32], mut x: u32) -> u32 {
@@ -581,11 +641,31 @@ fn mse_experiment(
         println!("  missed cross pairs by single-record sides (0, 1, 2): {shape:?}");
         if let Some(m) = &output.missed {
             let mut t = [[0u64; 3]; 2];
-            for &(a, b, _) in &m.pairs {
+            let mut mass = [[0f64; 3]; 2];
+            let mut stands = [[0f64; 3]; 2];
+            for &link::probe::MissedLink { left: a, right: b, probability, inclusion } in &m.links {
                 let truth = usize::from(truth_id[a as usize] == truth_id[b as usize]);
-                t[truth][usize::from(single(a)) + usize::from(single(b))] += 1;
+                let k = usize::from(single(a)) + usize::from(single(b));
+                t[truth][k] += 1;
+                mass[0][k] += probability / inclusion;
+                mass[1][k] += truth as f64 / inclusion;
+                stands[truth][k] += 1.0 / inclusion;
             }
             println!("  probe pairs false / true by single-record sides: {:?} / {:?}", t[0], t[1]);
+            println!(
+                "  probe merges by single-record sides: expected (sum p/incl) {:.0?}, truly (sum true/incl) {:.0?}",
+                mass[0], mass[1]
+            );
+            // The truth's merges needed, by the shape of the first missed link joining them.
+            let mut cross_merges = [0u64; 3];
+            let mut seen: std::collections::HashSet<(u32, u32)> = std::collections::HashSet::new();
+            for &(a, b) in &missed_cross {
+                let (x, y) = (output.clusters[a as usize], output.clusters[b as usize]);
+                if seen.insert((x.min(y), x.max(y))) {
+                    cross_merges[usize::from(single(a)) + usize::from(single(b))] += 1;
+                }
+            }
+            println!("  missed cross merges (distinct pairs of persons) by single-record sides: {cross_merges:?}");
         }
         let mut t = [[0u64; 3]; 2];
         for p in output.pairs.iter().filter(|p| output.clusters[p.left as usize] != output.clusters[p.right as usize]) {

@@ -367,6 +367,7 @@ pub fn link_settings() -> link::LinkSettings {
     // same sex and citizenship identified in the same year (see `link::probe`).
     settings.probe_sample = 4_000;
     settings.probe_keys = vec![key("sex"), key("citizenship"), identified_year()];
+    settings.probe_threshold = 0.01;
     settings.match_threshold = 0.5;
     settings.review_threshold = 0.1;
     settings.review_upper_threshold = 0.9;
@@ -457,7 +458,7 @@ pub fn link_records(
     }
     // The bound: the probe's missed links all between records left alone (a quarter as many
     // draws: only their centre is used).
-    if lists.len() >= 2 && output.missed.as_ref().is_some_and(|m| !m.pairs.is_empty()) {
+    if lists.len() >= 2 && output.missed.as_ref().is_some_and(|m| !m.links.is_empty()) {
         for draw in 0..options.uncertainty_draws.div_ceil(4) {
             let mut rng = mse::replicate_rng(seed ^ 0xb0b0_b0b0, draw as u64);
             let clusters = drawer.draw_as(link::MissedAs::Alone, is_decided, &mut rng);
@@ -629,11 +630,11 @@ fn warnings(output: &link::LinkOutput, review: &ReviewSummary, persons: usize, d
         let expected = missed.expected();
         if expected / links > 0.01 {
             out.push(format!(
-                "No blocking rule compared about {expected:.0} pairs of records that are probably one person ({:.1}% of the {} links made; a sample of {} records compared with every record of the same sex and citizenship identified in the same year found {} such pairs). Missed links make people seem to be on fewer lists, so the estimate is probably too high and its interval does not include this.",
+                "About {expected:.0} persons are probably split in two by links the linkage missed ({:.1}% of the {} links made): pairs of records no blocking rule compared or the model scored below the review threshold (a sample of {} records compared with every record of the same sex and citizenship identified in the same year found {} such pairs of persons). Missed links make people seem to be on fewer lists, which pushes the estimate up; the estimate is corrected for them, and its interval widened.",
                 100.0 * expected / links,
                 output.diagnostics.linked_pairs,
                 missed.sampled,
-                missed.pairs.len()
+                missed.links.len()
             ));
         }
     }

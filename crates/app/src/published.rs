@@ -163,7 +163,7 @@ pub fn estimate_view(estimate: &serde_json::Value) -> Option<EstimateView> {
     }
     if let Some(missed) = linkage["missed_links"].as_f64().filter(|m| *m >= 0.5) {
         caveats.push(format!(
-            "About {} links between records of one person were probably never compared, and are not in the interval: the estimate may be somewhat too high.",
+            "About {} links between records of one person were probably missed by the linkage (never compared, or scored too low to keep); the estimate and its interval are corrected for them from a sample, so treat the correction as approximate.",
             whole(missed)
         ));
     }
@@ -255,7 +255,7 @@ mod tests {
         ] {
             assert!(caveats.contains(expected), "{expected} in {caveats}");
         }
-        assert!(!caveats.contains("never compared"), "0.2 missed links is not worth a caveat");
+        assert!(!caveats.contains("missed by the linkage"), "0.2 missed links is not worth a caveat");
         assert!(super::estimate_view(&serde_json::json!({"lists": []})).is_none());
     }
 }

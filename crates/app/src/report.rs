@@ -827,7 +827,7 @@ fn linkage_section(
             let width = |[lo, hi]: [f64; 2]| hi - lo;
             let (before, after) = (width(u.statistical_interval), width(u.interval));
             notes.push(format!(
-                "Linkage errors: the estimate was repeated on {} linkages drawn from the borderline pairs' match probabilities, with the links no blocking rule let the linker compare put back as a wide comparison of a sample of records found them{} (estimates {}–{}; their median, {}, is the corrected estimate). Including their spread{} takes the 95% interval from {}–{} to {}–{}{}.",
+                "Linkage errors: the estimate was repeated on {} linkages drawn from the borderline pairs' match probabilities, with the links the linkage missed (pairs of records no blocking rule compared, or scored below the review threshold) put back as a wide comparison of a sample of records found them{} (estimates {}–{}; their median, {}, is the corrected estimate). Including their spread{} takes the 95% interval from {}–{} to {}–{}{}.",
                 u.draws,
                 u.missed_links.map_or(String::new(), |m| format!(" (about {} such links)", format_count(m.round() as u64))),
                 format_count(round_estimate_to(u.estimate_range[0], Rounding::Down)),

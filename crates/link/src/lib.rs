@@ -62,7 +62,7 @@ pub mod settings;
 mod uncertainty;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use blocking::BlockingStats;
 use compare::{MAX_FIELDS, Prepared, level_of};
@@ -184,6 +184,9 @@ pub struct LinkOutput {
     review_upper_threshold: f64,
     /// Source of every record (an index into the sources in order of first record).
     sources: Vec<u32>,
+    /// For a pair the linkage kept apart between a record alone and a person of several records:
+    /// the chance that the two persons are one ([`probe::persons_probability`]), by pair index.
+    merge_probability: FxHashMap<usize, f64>,
 }
 
 impl LinkOutput {
@@ -451,14 +454,6 @@ pub fn link_with_constraints(
             })
         });
     check_cancel(progress)?;
-    let missed = if settings.probe_sample > 0 && !settings.probe_keys.is_empty() {
-        progress.stage("probe");
-        let coarse = blocking::keys_of(&prep, settings, &settings.probe_keys)?;
-        Some(probe::probe(&prep, settings, &scorer, &keys, &coarse))
-    } else {
-        None
-    };
-    check_cancel(progress)?;
 
     progress.stage("cluster");
     let edges: Vec<cluster::Edge> = pairs
@@ -499,6 +494,16 @@ pub fn link_with_constraints(
         clustering = cluster::Clustering { cluster_of, unstable };
         constraint_conflicts = conflicts;
     }
+    check_cancel(progress)?;
+    let missed = if settings.probe_sample > 0 && !settings.probe_keys.is_empty() {
+        progress.stage("probe");
+        let coarse = blocking::keys_of(&prep, settings, &settings.probe_keys)?;
+        Some(probe::probe(&prep, settings, &scorer, &keys, &coarse, &clustering.cluster_of))
+    } else {
+        None
+    };
+    check_cancel(progress)?;
+    let merge_probability = merge_probabilities(&prep, &scorer, &pairs, &clustering.cluster_of);
     let mut review: Vec<ReviewItem> = pairs
         .par_iter()
         .enumerate()
@@ -526,5 +531,42 @@ pub fn link_with_constraints(
         constraint_conflicts,
         missed,
         sources,
+        merge_probability,
     })
+}
+
+/// The chance that the two persons of each pair kept apart between a record alone and a person
+/// of several records are one (see [`LinkOutput`]'s `merge_probability`).
+fn merge_probabilities(
+    prep: &Prepared,
+    scorer: &score::Scorer,
+    pairs: &[ScoredPair],
+    cluster_of: &[u32],
+) -> FxHashMap<usize, f64> {
+    let mut size: FxHashMap<u32, u32> = FxHashMap::default();
+    for &c in cluster_of {
+        *size.entry(c).or_default() += 1;
+    }
+    let alone = |r: u32| size.get(&cluster_of[r as usize]) == Some(&1);
+    let mixed: Vec<usize> = (0..pairs.len())
+        .filter(|&i| {
+            let (a, b) = (pairs[i].left, pairs[i].right);
+            cluster_of[a as usize] != cluster_of[b as usize] && alone(a) != alone(b)
+        })
+        .collect();
+    let wanted: FxHashSet<u32> =
+        mixed.iter().flat_map(|&i| [cluster_of[pairs[i].left as usize], cluster_of[pairs[i].right as usize]]).collect();
+    let mut members: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for (r, c) in cluster_of.iter().enumerate() {
+        if wanted.contains(c) {
+            members.entry(*c).or_default().push(r as u32);
+        }
+    }
+    mixed
+        .par_iter()
+        .map(|&i| {
+            let of = |r: u32| members.get(&cluster_of[r as usize]).map_or(&[][..], Vec::as_slice);
+            (i, probe::persons_probability(prep, scorer, of(pairs[i].left), of(pairs[i].right)))
+        })
+        .collect()
 }

@@ -7,19 +7,22 @@
 //! borderline pairs ties it there (a record held by a confident pair stays). A borderline pair it
 //! kept apart is judged one person with chance `p`: the two persons merge.
 //!
-//! Merges are drawn only where one of the two records is alone in its person. A missed link
-//! almost always leaves one poorly recorded record on its own (at 300,000 simulated victims, 98%
-//! of the true pairs the linkage missed across lists had such a record on one side), while a
-//! borderline pair between two persons of several records each is nearly always two namesakes
-//! (16 true among 513): drawing those merges as independent coin flips would join whole persons
-//! into people seen by four or five agencies, a pattern that real links almost never make and
-//! that moves the estimate more than anything else.
+//! Merges are drawn only where one of the two records is alone in its person, with the chance
+//! that the two persons are one ([`crate::probe::persons_probability`]: a record alone and a
+//! person of several records are one person only if the record looks like all of them, not just
+//! like one). A missed link almost always leaves one poorly recorded record on its own (at
+//! 300,000 simulated victims, 98% of the true pairs the linkage missed across lists had such a
+//! record on one side), while a borderline pair between two persons of several records each is
+//! nearly always two namesakes (16 true among 513): drawing those merges as independent coin
+//! flips would join whole persons into people seen by four or five agencies, a pattern that real
+//! links almost never make and that moves the estimate more than anything else.
 //!
-//! The probe ([`crate::probe`]) found, in a sample, pairs no blocking rule compared. Each stands
-//! for about `1 / inclusion` such links in the whole linkage: a draw resamples the probe's pairs
-//! (so the probe's own sampling error is in the spread) and, for each, makes that many merges
-//! (rounded at random) between persons of the same kind as the pair's two persons: seen by the
-//! same sources, and alone on their record or not. Pairs a reviewer decided are never redrawn.
+//! The probe ([`crate::probe`]) found, in a sample, merges the linkage lacks (pairs of records no
+//! rule compared or the model scored below the review threshold). Each stands for `p /
+//! inclusion` such merges in the whole linkage: a draw resamples the probe's merges (so the
+//! probe's own sampling error is in the spread) and, for each, makes that many merges (rounded at
+//! random) between persons of the same kind as its two persons: seen by the same sources, and
+//! alone on their record or not. Pairs a reviewer decided are never redrawn.
 //!
 //! Each draw costs one pass over the borderline pairs and the records, so a run can afford tens
 //! of them at a million records; the spread of what is computed from the draws (persons counted,
@@ -30,6 +33,7 @@ use rand::Rng;
 use rustc_hash::FxHashMap;
 
 use crate::LinkOutput;
+use crate::probe::MissedLink;
 
 /// Union–find over cluster ids, with path halving.
 struct Sets(Vec<u32>);
@@ -144,7 +148,7 @@ impl Drawer<'_> {
         let mut cluster_of = out.clusters.clone();
         let mut next = n_clusters as u32;
         let mut merges = Vec::new();
-        for p in &out.pairs {
+        for (i, p) in out.pairs.iter().enumerate() {
             if p.match_probability >= out.review_upper_threshold || decided(p.left, p.right) {
                 continue;
             }
@@ -153,7 +157,8 @@ impl Drawer<'_> {
             if !joined && !self.alone[a] && !self.alone[b] {
                 continue;
             }
-            let same: bool = rng.random_bool(p.match_probability.clamp(0.0, 1.0));
+            let chance = if joined { None } else { out.merge_probability.get(&i).copied() };
+            let same: bool = rng.random_bool(chance.unwrap_or(p.match_probability).clamp(0.0, 1.0));
             if joined && !same {
                 // The record with no confident tie leaves (the right one when neither has).
                 let leaving = if !self.anchored[b] {
@@ -173,20 +178,22 @@ impl Drawer<'_> {
                 merges.push((a, b));
             }
         }
-        if let Some(missed) = out.missed.as_ref().filter(|m| m.inclusion > 0.0 && !m.pairs.is_empty()) {
+        if let Some(missed) = out.missed.as_ref() {
             let source = |r: u32| out.sources.get(r as usize).copied().unwrap_or(0);
-            let usable: Vec<&(u32, u32, f64)> = missed
-                .pairs
+            let usable: Vec<&MissedLink> = missed
+                .links
                 .iter()
-                .filter(|p| match missed_as {
-                    MissedAs::Found => self.alone[p.0 as usize] || self.alone[p.1 as usize],
-                    MissedAs::Alone => source(p.0) != source(p.1),
+                .filter(|l| l.inclusion > 0.0)
+                .filter(|l| match missed_as {
+                    MissedAs::Found => self.alone[l.left as usize] || self.alone[l.right as usize],
+                    MissedAs::Alone => source(l.left) != source(l.right),
                 })
-                .filter(|p| !decided(p.0, p.1))
+                .filter(|l| !decided(l.left, l.right))
                 .collect();
             for _ in 0..usable.len() {
-                let &(a, b, p) = usable[rng.random_range(0..usable.len())];
-                let scaled = p / missed.inclusion;
+                let link = usable[rng.random_range(0..usable.len())];
+                let (a, b) = (link.left, link.right);
+                let scaled = link.probability / link.inclusion;
                 let k = scaled.floor() as usize + usize::from(rng.random::<f64>() < scaled.fract());
                 let (kind_a, kind_b) = match missed_as {
                     MissedAs::Found => (
@@ -234,7 +241,7 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::probe::MissedLinks;
+    use crate::probe::{MissedLink, MissedLinks};
     use crate::{Diagnostics, FittedModel, ScoredPair};
 
     fn pair(left: u32, right: u32, p: f64) -> ScoredPair {
@@ -266,7 +273,12 @@ mod tests {
             match_threshold: 0.5,
             review_upper_threshold: 0.9,
             sources: vec![0, 1, 0, 2, 0, 0, 0, 1, 1, 1],
+            merge_probability: FxHashMap::default(),
         }
+    }
+
+    fn link(left: u32, right: u32, probability: f64, inclusion: f64) -> MissedLink {
+        MissedLink { left, right, probability, inclusion }
     }
 
     fn persons(clusters: &[u32]) -> usize {
@@ -291,10 +303,27 @@ mod tests {
     }
 
     #[test]
+    fn a_merge_is_drawn_with_the_chance_that_the_two_persons_are_one() {
+        // Record 7, alone, looks like record 0 (0.89), but not like person A as a whole.
+        let mut out = output(vec![pair(0, 7, 0.89)], None);
+        out.merge_probability.insert(0, 0.05);
+        let drawer = out.drawer();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let joined = (0..400)
+            .filter(|_| {
+                let c = drawer.draw(|_, _| false, &mut rng);
+                c[0] == c[7]
+            })
+            .count();
+        // About 0.05 × 400 = 20, not 356.
+        assert!((5..=40).contains(&joined), "{joined}");
+    }
+
+    #[test]
     fn the_probes_missed_links_are_put_back_between_persons_of_the_same_kind() {
         // The probe found one link between records alone on sources 0 and 1, sure (p = 1), with a
         // chance of 1/2 of sampling such a pair: it stands for two links.
-        let missed = MissedLinks { sampled: 1, compared: 10, inclusion: 0.5, pairs: vec![(4, 7, 1.0)] };
+        let missed = MissedLinks { sampled: 1, compared: 10, links: vec![link(4, 7, 1.0, 0.5)] };
         let out = output(Vec::new(), Some(missed));
         let drawer = out.drawer();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
@@ -325,14 +354,14 @@ mod tests {
         // The probe found a link between person A's record on source 1 and B's record on source 2;
         // the bound puts it back between records alone on those sources instead (none alone on
         // source 2: nothing to join), the best guess between persons like A and B.
-        let missed = MissedLinks { sampled: 1, compared: 10, inclusion: 1.0, pairs: vec![(1, 3, 1.0)] };
+        let missed = MissedLinks { sampled: 1, compared: 10, links: vec![link(1, 3, 1.0, 1.0)] };
         let out = output(Vec::new(), Some(missed));
         let drawer = out.drawer();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         // Neither A nor B is alone: the best guess leaves them apart.
         assert_eq!(persons(&drawer.draw(|_, _| false, &mut rng)), 8);
         assert_eq!(persons(&drawer.draw_as(MissedAs::Alone, |_, _| false, &mut rng)), 8);
-        let missed = MissedLinks { sampled: 1, compared: 10, inclusion: 1.0, pairs: vec![(0, 7, 1.0)] };
+        let missed = MissedLinks { sampled: 1, compared: 10, links: vec![link(0, 7, 1.0, 1.0)] };
         let out = output(Vec::new(), Some(missed));
         let drawer = out.drawer();
         // A's record on source 0 with a record alone on source 1: the guess joins a person like
