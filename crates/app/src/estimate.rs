@@ -2,33 +2,10 @@
 //! driving the `mse` engine with the user's options and a progress reporter.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{Error, Result};
 
 pub use mse::{EstimateOptions, EstimateReport, Method, NoProgress, dga, lcmcr, rcapture};
-
-/// Adapts the CLI's progress reporter to the engine's.
-struct ProgressAdapter<'a> {
-    inner: &'a dyn model::Progress,
-    done: AtomicU64,
-}
-
-impl mse::Progress for ProgressAdapter<'_> {
-    fn start(&self, total: u64) {
-        self.done.store(0, Ordering::Relaxed);
-        self.inner.start("bootstrap", total);
-    }
-
-    fn inc(&self, n: u64) {
-        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
-        self.inner.set(done);
-    }
-
-    fn is_cancelled(&self) -> bool {
-        self.inner.is_cancelled()
-    }
-}
 
 /// Estimates the total population from a capture-history CSV (the format of the shared MSE data:
 /// one 0/1 column per list and a `count` column).
@@ -56,8 +33,7 @@ pub fn estimate_table(
     options: &EstimateOptions,
     progress: &dyn model::Progress,
 ) -> Result<EstimateReport> {
-    let adapter = ProgressAdapter { inner: progress, done: AtomicU64::new(0) };
-    let report = mse::estimate(table, options, &adapter).map_err(|e| Error::Internal(e.to_string()))?;
+    let report = mse::estimate(table, options, progress).map_err(|e| Error::Internal(e.to_string()))?;
     progress.finish();
     Ok(report)
 }

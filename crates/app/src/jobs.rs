@@ -198,6 +198,10 @@ impl model::Progress for Recorder {
         self.update(|p| p.done = i64::try_from(done).unwrap_or(i64::MAX));
     }
 
+    fn inc(&self, n: u64) {
+        self.update(|p| p.done = p.done.saturating_add(i64::try_from(n).unwrap_or(i64::MAX)));
+    }
+
     fn finish(&self) {
         self.update(|p| p.done = p.done.max(p.total));
     }

@@ -246,25 +246,6 @@ fn log_linear_estimate(
     }
 }
 
-/// Adapts the CLI's progress reporter to the engine's, counting draws or models.
-struct Counter<'a>(&'a dyn model::Progress, &'a str, std::sync::atomic::AtomicU64);
-
-impl mse::Progress for Counter<'_> {
-    fn start(&self, total: u64) {
-        self.2.store(0, std::sync::atomic::Ordering::Relaxed);
-        self.0.start(self.1, total);
-    }
-
-    fn inc(&self, n: u64) {
-        let done = self.2.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-        self.0.set(done);
-    }
-
-    fn is_cancelled(&self) -> bool {
-        self.0.is_cancelled()
-    }
-}
-
 fn lcmcr_estimate(
     name: String,
     spec: &MethodSpec,
@@ -282,8 +263,7 @@ fn lcmcr_estimate(
         seed,
         ..Default::default()
     };
-    let counter = Counter(progress, "estimate: lcmcr draws", Default::default());
-    let result = mse::lcmcr::estimate_lcmcr(table, &options, &counter);
+    let result = mse::lcmcr::estimate_lcmcr(table, &options, progress);
     progress.finish();
     Ok(match result {
         Ok(r) => posterior(
@@ -332,8 +312,7 @@ fn dga_estimate(
             ),
         ));
     }
-    let counter = Counter(progress, "estimate: dga models", Default::default());
-    let result = mse::dga::estimate_dga(table, &mse::dga::DgaOptions::default(), &counter);
+    let result = mse::dga::estimate_dga(table, &mse::dga::DgaOptions::default(), progress);
     progress.finish();
     Ok(match result {
         Ok(r) => posterior(

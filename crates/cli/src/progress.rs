@@ -19,7 +19,10 @@ impl model::Progress for Bar {
         }
         bar.set_prefix(stage.to_owned());
         if let Ok(mut slot) = self.bar.lock() {
-            *slot = Some(bar);
+            // A stage that starts ends the one before: its bar is cleared, not left behind.
+            if let Some(previous) = slot.replace(bar) {
+                previous.finish_and_clear();
+            }
         }
     }
 
@@ -28,6 +31,14 @@ impl model::Progress for Bar {
             && let Some(bar) = slot.as_ref()
         {
             bar.set_position(done);
+        }
+    }
+
+    fn inc(&self, n: u64) {
+        if let Ok(slot) = self.bar.lock()
+            && let Some(bar) = slot.as_ref()
+        {
+            bar.inc(n);
         }
     }
 

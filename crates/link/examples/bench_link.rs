@@ -26,8 +26,8 @@ use link::{BlockKey, BlockingRule, FieldKind, FieldSpec, LinkRecord, LinkSetting
 struct StageTimer(Instant);
 
 impl link::Progress for StageTimer {
-    fn stage(&self, name: &'static str) {
-        eprintln!("{:>8.2}s {name}", self.0.elapsed().as_secs_f64());
+    fn start(&self, stage: &str, _total: u64) {
+        eprintln!("{:>8.2}s {stage}", self.0.elapsed().as_secs_f64());
     }
 }
 

@@ -64,13 +64,16 @@ mod uncertainty;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+pub use self::model::{EmSession, FittedModel, probability_from_weight};
+/// The one progress trait of Palermo (`model`'s), re-exported so a caller of the engine need not
+/// name `model`.
+pub use ::model::{NoProgress, Progress};
 pub use blocking::BlockingStats;
 use compare::{MAX_FIELDS, Prepared, level_of};
 pub use error::{Error, Result};
 pub use evaluate::{
     ClusterMetrics, ExactClusterMetrics, PairMetrics, evaluate_clusters, evaluate_pairs, intern_labels,
 };
-pub use model::{EmSession, FittedModel, probability_from_weight};
 pub use settings::{BlockKey, BlockingRule, FieldKind, FieldSpec, LinkSettings, LinkType};
 pub use uncertainty::{Drawer, MissedAs};
 
@@ -87,23 +90,6 @@ impl LinkRecord {
         LinkRecord { source: source.to_owned(), values: values.iter().map(|v| v.as_ref().to_owned()).collect() }
     }
 }
-
-/// Progress reporting and cancellation for a long linkage run; front ends map it to a progress
-/// bar or a job status.
-pub trait Progress: Sync {
-    /// A new stage starts (`"normalise"`, `"estimate u"`, `"em"`, `"score"`, `"cluster"`).
-    fn stage(&self, _name: &'static str) {}
-    /// Polled between stages; `true` stops the run with [`Error::Cancelled`].
-    fn is_cancelled(&self) -> bool {
-        false
-    }
-}
-
-/// A [`Progress`] that reports nothing and never cancels.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {}
 
 /// A candidate pair with its score. Only pairs at or above the review threshold are kept.
 #[derive(Clone, Debug, PartialEq)]
@@ -341,6 +327,10 @@ fn check_cancel(progress: &dyn Progress) -> Result<()> {
 /// Assumptions: fields are conditionally independent given match status (the Fellegi–Sunter
 /// assumption; correlated fields such as city and postcode overstate evidence), random pairs are
 /// almost all non-matches, and the training rules' blocks hold enough matches for EM.
+///
+/// `progress` is told each stage as it starts (`normalise`, `estimate u`, `em`, `score`, `probe`
+/// when the settings ask for one, `cluster`), without step counts, and is asked between stages
+/// whether to stop ([`Error::Cancelled`]).
 pub fn link(records: &[LinkRecord], settings: &LinkSettings, progress: &dyn Progress) -> Result<LinkOutput> {
     link_with_constraints(records, settings, &Constraints::default(), progress)
 }
@@ -377,17 +367,17 @@ pub fn link_with_constraints(
         });
     }
     let n_fields = settings.fields.len();
-    progress.stage("normalise");
+    progress.start("normalise", 0);
     let (sources, prep) = prepare(records, settings);
     let n_sources = sources.iter().max().map_or(0, |&m| m as usize + 1);
     check_cancel(progress)?;
 
-    progress.stage("estimate u");
+    progress.start("estimate u", 0);
     let total_pairs = total_pairs(&sources, settings.link_type);
     let u = model::estimate_u(&prep, settings);
     check_cancel(progress)?;
 
-    progress.stage("em");
+    progress.start("em", 0);
     let n_levels: Vec<usize> = settings.fields.iter().map(|f| f.kind.n_levels()).collect();
     let mut runs = Vec::new();
     for (rule_idx, rule) in settings.training_rules.iter().enumerate() {
@@ -429,7 +419,7 @@ pub fn link_with_constraints(
         .collect();
     let fitted = model::combine_sessions(settings, u, runs, records.len(), total_pairs, &completeness);
 
-    progress.stage("score");
+    progress.start("score", 0);
     let scorer = score::Scorer::new(&fitted, settings, &prep);
     let review_weight = (settings.review_threshold / (1.0 - settings.review_threshold)).log2();
     let mut keys = blocking::compute_keys(&prep, settings, &settings.blocking_rules)?;
@@ -455,7 +445,7 @@ pub fn link_with_constraints(
         });
     check_cancel(progress)?;
 
-    progress.stage("cluster");
+    progress.start("cluster", 0);
     let edges: Vec<cluster::Edge> = pairs
         .iter()
         .filter(|p| p.match_probability >= settings.match_threshold)
@@ -496,7 +486,7 @@ pub fn link_with_constraints(
     }
     check_cancel(progress)?;
     let missed = if settings.probe_sample > 0 && !settings.probe_keys.is_empty() {
-        progress.stage("probe");
+        progress.start("probe", 0);
         let coarse = blocking::keys_of(&prep, settings, &settings.probe_keys)?;
         Some(probe::probe(&prep, settings, &scorer, &keys, &coarse, &clustering.cluster_of))
     } else {

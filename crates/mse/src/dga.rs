@@ -35,8 +35,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use statrs::function::gamma::ln_gamma;
 
+use crate::Progress;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 use crate::table::CaptureTable;
 
 /// Most lists [`estimate_dga`] accepts.
@@ -338,7 +338,7 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
         })
         .collect();
     let edge_sets = decomposable_edge_sets(t);
-    progress.start(edge_sets.len() as u64);
+    progress.start("dga models", edge_sets.len() as u64);
     let log_weight = |g: &Graph, m: usize| -> f64 {
         let k = g.cliques.len() as f64 - g.separators.len() as f64;
         g.cliques.iter().map(|&c| comp[c as usize][m]).sum::<f64>()

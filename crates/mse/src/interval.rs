@@ -8,10 +8,10 @@ use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 use statrs::function::gamma::ln_gamma;
 
+use crate::Progress;
 use crate::dist::{pnorm, qnorm, quantile_type8};
 use crate::error::{Error, Result};
 use crate::glm::{Design, Fit, irls};
-use crate::progress::Progress;
 
 /// Model-conditional interval, SparseMSE's `estimatepopulation.0`: the log dark
 /// figure `b0` is taken as normal with the standard error of the fit, and the
@@ -159,7 +159,7 @@ pub fn bootstrap(
     progress: &dyn Progress,
 ) -> Result<Bootstrap> {
     let n_obs: u64 = row_counts.iter().sum();
-    progress.start((nboot + row_counts.len()) as u64);
+    progress.start("bootstrap", (nboot + row_counts.len()) as u64);
     let boot: Vec<Option<f64>> = (0..nboot)
         .into_par_iter()
         .map(|b| {

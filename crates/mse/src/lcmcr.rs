@@ -57,8 +57,8 @@ use rand_distr::{Binomial, Distribution, Gamma, Poisson};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::Progress;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 use crate::table::CaptureTable;
 
 /// Options of [`estimate_lcmcr`], with the package's documented settings as
@@ -278,7 +278,7 @@ pub struct LcmcrSettings {
 pub fn estimate_lcmcr(table: &CaptureTable, options: &LcmcrOptions, progress: &dyn Progress) -> Result<LcmcrReport> {
     check_options(options)?;
     let data = Data::new(table);
-    progress.start((options.chains * options.samples) as u64);
+    progress.start("lcmcr draws", (options.chains * options.samples) as u64);
     let runs: Vec<ChainRun> = (0..options.chains)
         .into_par_iter()
         .map(|c| {

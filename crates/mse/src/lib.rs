@@ -63,7 +63,6 @@ mod interval;
 pub mod lcmcr;
 mod mcmc;
 mod model;
-mod progress;
 pub mod rcapture;
 mod report;
 mod select;
@@ -72,6 +71,10 @@ mod table;
 
 use std::str::FromStr;
 
+pub use self::model::{Model, all_pairs, pair_index};
+/// The one progress trait of Palermo (`model`'s), re-exported so a caller of the engine need not
+/// name `model`.
+pub use ::model::{NoProgress, Progress};
 pub use check::{CheckCache, Verdict, check_model};
 pub use dist::quantile_type8;
 pub use error::{Error, Result};
@@ -79,8 +82,6 @@ pub use glm::{Fit, fit_model};
 pub use interval::{
     Bootstrap, SPARSEMSE_ALPHAS, bca_quantiles, bootstrap, conditional_interval, profile_interval, replicate_rng,
 };
-pub use model::{Model, all_pairs, pair_index};
-pub use progress::{NoProgress, Progress};
 pub use report::{BootstrapDiagnostics, Diagnostics, EstimateReport, Quantile, StepTerm};
 pub use select::{
     Criterion, MAX_EXHAUSTIVE_PAIRS, MAX_SEARCHABLE_PAIRS, ModelSummary, Selection, StepRecord, check_all_models,

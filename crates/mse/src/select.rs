@@ -179,7 +179,7 @@ pub fn exhaustive(
         pruned.sort_unstable();
     }
     let n_models = 1usize << candidates.len();
-    progress.start(n_models as u64);
+    progress.start("model search", n_models as u64);
     use rayon::prelude::*;
     let chunk = 256;
     // Per chunk: the best (score, model code) and the number of refused models.

@@ -9,9 +9,9 @@
 
 use serde::Serialize;
 
+use crate::Progress;
 use crate::glm::overlap;
 use crate::model::all_pairs;
-use crate::progress::Progress;
 use crate::report::EstimateReport;
 use crate::table::CaptureTable;
 use crate::{EstimateOptions, estimate};

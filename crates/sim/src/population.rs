@@ -269,8 +269,8 @@ pub(crate) fn draw_population(size: usize, years: (i32, i32), rng: &mut impl Rng
             let recruiter = recruiter_for(primary, rng);
             let region = region_for(sector, rng);
             let set = country.names;
-            let given = names::pick(if sex == Sex::Female { set.female } else { set.male }, set.given_skew, rng);
-            let family = names::pick(set.family, set.family_skew, rng);
+            let given = names::pick(if sex == Sex::Female { set.female() } else { set.male() }, set.given_skew, rng);
+            let family = names::pick(set.family(), set.family_skew, rng);
             let document = document_for(country, rng);
             let visibility = standard_normal(rng);
             Person {

@@ -196,12 +196,12 @@ fn empty_and_single_inputs_give_empty_results() {
 }
 
 /// Cancels at the first poll and records the stages it saw.
-struct CancelAtOnce(std::sync::Mutex<Vec<&'static str>>);
+struct CancelAtOnce(std::sync::Mutex<Vec<String>>);
 
 impl link::Progress for CancelAtOnce {
-    fn stage(&self, name: &'static str) {
+    fn start(&self, stage: &str, _total: u64) {
         if let Ok(mut stages) = self.0.lock() {
-            stages.push(name);
+            stages.push(stage.to_owned());
         }
     }
     fn is_cancelled(&self) -> bool {
