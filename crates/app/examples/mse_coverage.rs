@@ -168,7 +168,7 @@ fn linked_demo(seed: u64) -> Result<(app::linkage::Linkage, usize), String> {
         let observatory = app::Observatory::open(dir.path(), None).await?;
         let today = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).ok_or(app::Error::Internal("date".into()))?;
         app::pipeline::import_sources(&observatory, today, &model::NoProgress).await?;
-        let analysis = app::pipeline::analyse(&observatory).await?;
+        let analysis = app::pipeline::analyse(&observatory, &model::NoProgress).await?;
         observatory.store.close().await;
         Ok::<_, app::Error>(analysis.linkage)
     });

@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scratch = PathBuf::from(scratch);
     std::fs::create_dir_all(&scratch)?;
     let observatory = app::Observatory::open(&PathBuf::from(dir), None).await?;
-    let analysis = app::pipeline::analyse(&observatory).await?;
+    let analysis = app::pipeline::analyse(&observatory, &model::NoProgress).await?;
     let linkage = analysis.linkage.ok_or("the observatory's records could not be linked")?;
     let units: Vec<&dyn Counted> = linkage.persons.iter().map(|p| p as &dyn Counted).collect();
     let mut rows: Vec<Vec<Option<String>>> = units.iter().map(|u| app::microdata::ctdc_row(*u)).collect();

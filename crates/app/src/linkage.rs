@@ -429,6 +429,7 @@ pub fn link_records(
     decisions: &[store::Decision],
     options: &crate::settings::LinkageSettings,
     seed: u64,
+    progress: &dyn model::Progress,
 ) -> Result<Linkage> {
     let (victims, unlinkable) = split_unlinkable(victims, identities, |_| false);
     let victims = victims.as_slice();
@@ -437,8 +438,10 @@ pub fn link_records(
     let constraints = constraints_of(victims, decisions);
     let decided: std::collections::BTreeSet<(u32, u32)> =
         constraints.must_link.iter().chain(&constraints.cannot_link).map(|&(a, b)| (a.min(b), a.max(b))).collect();
-    let output = link::link_with_constraints(&records, &settings, &constraints, &link::NoProgress)
-        .map_err(|e| Error::Internal(format!("linking: {e}")))?;
+    let output = link::link_with_constraints(&records, &settings, &constraints, progress).map_err(|e| match e {
+        link::Error::Cancelled => Error::Cancelled,
+        e => Error::Internal(format!("linking: {e}")),
+    })?;
     let (review, review_summary, review_decided) = review_items(victims, &output, &decided, options.review_limit);
     let mut linkage = assemble(victims, &output.clusters, LinkMode::Named);
     linkage.identity_keys = identity_keys(&records);

@@ -114,11 +114,11 @@ pub struct Analysis {
 /// identifying fields, records are first linked into persons (an audited read of identities) and
 /// the statistics count persons; otherwise they count records, and say so.
 pub async fn statistics(observatory: &Observatory) -> Result<Statistics> {
-    Ok(analyse(observatory).await?.statistics)
+    Ok(analyse(observatory, &model::NoProgress).await?.statistics)
 }
 
 /// [`statistics`], keeping the linkage.
-pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
+pub async fn analyse(observatory: &Observatory, progress: &dyn Progress) -> Result<Analysis> {
     let store = &observatory.store;
     let persons = store.persons().await?;
     let victims: Vec<&StoredPerson> = persons.iter().filter(|p| p.get("role") != "suspect").collect();
@@ -165,6 +165,7 @@ pub async fn analyse(observatory: &Observatory) -> Result<Analysis> {
                 &decisions,
                 &observatory.settings.linkage,
                 observatory.settings.observatory.seed,
+                progress,
             )?;
             crate::review::store_review(store, &linkage, linkage.mode.code()).await?;
             Some(linkage)
@@ -223,7 +224,7 @@ pub async fn run(
         None => None,
     };
     progress.start("link and count", 0);
-    let analysis = analyse(observatory).await?;
+    let analysis = analyse(observatory, progress).await?;
     let statistics = &analysis.statistics;
     progress.finish();
     lap(&mut stages, "link and count");

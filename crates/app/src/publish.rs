@@ -131,7 +131,7 @@ pub async fn publish_with(
         }
         .into());
     }
-    let analysis = crate::pipeline::analyse(observatory).await?;
+    let analysis = crate::pipeline::analyse(observatory, &model::NoProgress).await?;
     let statistics = &analysis.statistics;
     let mechanism = match method {
         PublishMethod::Dp => Some(

@@ -13,7 +13,7 @@ async fn every_configured_method_estimates_the_demo() {
     let observatory = app::Observatory::open(dir.path(), None).await.expect("open");
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
     app::pipeline::import_sources(&observatory, today, &NoProgress).await.expect("import");
-    let analysis = app::pipeline::analyse(&observatory).await.expect("analyse");
+    let analysis = app::pipeline::analyse(&observatory, &model::NoProgress).await.expect("analyse");
     observatory.store.close().await;
     let linkage = analysis.linkage.expect("linked");
     let table = linkage.capture_table().expect("table");

@@ -15,7 +15,7 @@ async fn check(dir: &Path, config: &app::sim::SimConfig) {
     let observatory = app::Observatory::open(dir, None).await.expect("open");
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
     app::pipeline::import_sources(&observatory, today, &NoProgress).await.expect("import");
-    let analysis = app::pipeline::analyse(&observatory).await.expect("analyse");
+    let analysis = app::pipeline::analyse(&observatory, &model::NoProgress).await.expect("analyse");
     let linkage = analysis.linkage.as_ref().expect("the demo is linked");
     let units: Vec<&dyn Counted> = linkage.persons.iter().map(|p| p as &dyn Counted).collect();
     let label = format!("size {} seed {}", config.size, config.seed);

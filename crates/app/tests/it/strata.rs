@@ -11,7 +11,7 @@ async fn strata_partition_the_persons_and_add_up() {
     let observatory = app::Observatory::open(dir.path(), None).await.expect("open");
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
     app::pipeline::import_sources(&observatory, today, &NoProgress).await.expect("import");
-    let analysis = app::pipeline::analyse(&observatory).await.expect("analyse");
+    let analysis = app::pipeline::analyse(&observatory, &model::NoProgress).await.expect("analyse");
     observatory.store.close().await;
     let linkage = analysis.linkage.expect("linked");
     let persons = linkage.persons.len() as u64;

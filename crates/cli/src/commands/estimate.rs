@@ -80,7 +80,7 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
                 }
             }
             options.method = app::methods::log_linear_method(&estimate_settings)?;
-            let analysis = app::pipeline::analyse(&observatory).await?;
+            let analysis = app::pipeline::analyse(&observatory, &Bar::default()).await?;
             observatory.store.close().await;
             let linkage = analysis.linkage.filter(|l| l.records_by_source.len() >= 2).context(
                 "an estimate needs the linked records of two or more sources with identifying fields (or give --counts)",

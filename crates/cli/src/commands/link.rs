@@ -6,13 +6,14 @@ use anyhow::Context;
 
 use crate::commands::Globals;
 use crate::output::{Table, print};
+use crate::progress::Bar;
 use crate::{Format, Status};
 
 pub async fn run(globals: &Globals) -> anyhow::Result<Status> {
     let observatory = app::Observatory::open(&globals.dir, globals.database.as_deref())
         .await
         .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
-    let analysis = app::pipeline::analyse(&observatory).await?;
+    let analysis = app::pipeline::analyse(&observatory, &Bar::default()).await?;
     observatory.store.close().await;
     let linkage = analysis.linkage.context("nothing to link: no source has records with identifying fields")?;
     if globals.format == Format::Table {
