@@ -262,18 +262,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut by: BTreeMap<(String, bool), u64> = BTreeMap::new();
         // Unblocked missed pairs by the probability the model would give them without term
         // frequencies (prior + level weights): could a wider blocking have found them?
+        let approximate_p = |g| {
+            let model = &output.model;
+            let w: f64 = model.prior_weight()
+                + (0..model.field_names.len())
+                    .map(|f| model.level_weight_in(g, f, link::compare::level_of(g, f)))
+                    .sum::<f64>();
+            1.0 / (1.0 + 2f64.powf(-w))
+        };
         let edges = [0.01, 0.1, 0.5, 0.9, 1.01];
         let mut unblocked_by_p = [0u64; 5];
         for (&(a, b), &g) in missed.iter().zip(&gammas) {
             if scored.contains_key(&(a, b)) {
                 continue;
             }
-            let model = &output.model;
-            let w: f64 = model.prior_weight()
-                + (0..model.field_names.len())
-                    .map(|f| model.level_weight_in(g, f, link::compare::level_of(g, f)))
-                    .sum::<f64>();
-            let p = 1.0 / (1.0 + 2f64.powf(-w));
+            let p = approximate_p(g);
             unblocked_by_p[edges.iter().position(|&e| p < e).unwrap_or(4)] += 1;
             if p >= 0.9 && unblocked_by_p[4] <= 12 && std::env::var_os("SHOW_UNBLOCKED").is_some() {
                 let levels: String =
@@ -305,12 +308,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if scored.contains_key(&(a, b)) || records[a as usize].source == records[b as usize].source {
                 continue;
             }
-            let model = &output.model;
-            let w: f64 = model.prior_weight()
-                + (0..model.field_names.len())
-                    .map(|f| model.level_weight_in(g, f, link::compare::level_of(g, f)))
-                    .sum::<f64>();
-            if 1.0 / (1.0 + 2f64.powf(-w)) < 0.1 {
+            if approximate_p(g) < 0.1 {
                 continue;
             }
             total += 1;
