@@ -263,29 +263,22 @@ fn lcmcr_estimate(
         seed,
         ..Default::default()
     };
-    let result = mse::lcmcr::estimate_lcmcr(table, &options, progress);
-    progress.finish();
-    Ok(match result {
-        Ok(r) => posterior(
-            name,
-            spec,
-            r.median,
-            r.interval,
-            format!(
-                "K {}, {} chains of {} draws (burn-in {}, thinning {}), split R-hat {}, effective sample size {:.0}",
-                r.settings.k,
-                r.settings.chains,
-                r.settings.samples,
-                r.settings.burnin,
-                r.settings.thinning,
-                r.diagnostics.rhat.map_or("-".to_owned(), |x| format!("{x:.3}")),
-                r.diagnostics.ess
-            ),
-            r.diagnostics.warnings,
+    let result = mse::lcmcr::estimate_lcmcr(table, &options, progress).map(|r| Posterior {
+        median: r.median,
+        interval: r.interval,
+        details: format!(
+            "K {}, {} chains of {} draws (burn-in {}, thinning {}), split R-hat {}, effective sample size {:.0}",
+            r.settings.k,
+            r.settings.chains,
+            r.settings.samples,
+            r.settings.burnin,
+            r.settings.thinning,
+            r.diagnostics.rhat.map_or("-".to_owned(), |x| format!("{x:.3}")),
+            r.diagnostics.ess
         ),
-        Err(mse::Error::Cancelled) => return Err(Error::Internal("cancelled".to_owned())),
-        Err(e) => skipped(name, spec, e.to_string()),
-    })
+        warnings: r.diagnostics.warnings,
+    });
+    posterior(name, spec, progress, result)
 }
 
 fn dga_estimate(
@@ -312,50 +305,54 @@ fn dga_estimate(
             ),
         ));
     }
-    let result = mse::dga::estimate_dga(table, &mse::dga::DgaOptions::default(), progress);
-    progress.finish();
-    Ok(match result {
-        Ok(r) => posterior(
-            name,
-            spec,
-            r.median,
-            r.interval,
-            format!(
-                "{} models, delta {}; most probable: [{}] ({:.2})",
-                r.models,
-                r.delta,
-                r.top_models.first().map_or(String::new(), |m| m.cliques.join("] [")),
-                r.top_models.first().map_or(0.0, |m| m.probability)
-            ),
-            r.warnings,
+    let result = mse::dga::estimate_dga(table, &mse::dga::DgaOptions::default(), progress).map(|r| Posterior {
+        median: r.median,
+        interval: r.interval,
+        details: format!(
+            "{} models, delta {}; most probable: [{}] ({:.2})",
+            r.models,
+            r.delta,
+            r.top_models.first().map_or(String::new(), |m| m.cliques.join("] [")),
+            r.top_models.first().map_or(0.0, |m| m.probability)
         ),
-        Err(mse::Error::Cancelled) => return Err(Error::Internal("cancelled".to_owned())),
-        Err(e) => skipped(name, spec, e.to_string()),
-    })
+        warnings: r.warnings,
+    });
+    posterior(name, spec, progress, result)
 }
 
-/// A Bayesian method's posterior median and 95% credible interval (not rerun on the drawn
-/// linkages: no linkage-aware interval).
-fn posterior(
-    name: String,
-    spec: &MethodSpec,
+/// What a Bayesian method's run gives the table.
+struct Posterior {
     median: f64,
     interval: [f64; 2],
     details: String,
     warnings: Vec<String>,
-) -> MethodEstimate {
-    MethodEstimate {
-        method: name,
-        label: spec.label(),
-        estimate: Some(median),
-        interval: Some(interval),
-        interval_kind: "posterior median and 95% credible interval".to_owned(),
-        corrected: None,
-        linkage_interval: None,
-        assumes: spec.assumes().to_owned(),
-        details,
-        warnings,
-        skipped: None,
+}
+
+/// A Bayesian method's row: its posterior median and 95% credible interval (not rerun on the
+/// drawn linkages: no linkage-aware interval), or why it was skipped; a cancelled run stops.
+fn posterior(
+    name: String,
+    spec: &MethodSpec,
+    progress: &dyn model::Progress,
+    result: mse::Result<Posterior>,
+) -> Result<MethodEstimate> {
+    progress.finish();
+    match result {
+        Ok(p) => Ok(MethodEstimate {
+            method: name,
+            label: spec.label(),
+            estimate: Some(p.median),
+            interval: Some(p.interval),
+            interval_kind: "posterior median and 95% credible interval".to_owned(),
+            corrected: None,
+            linkage_interval: None,
+            assumes: spec.assumes().to_owned(),
+            details: p.details,
+            warnings: p.warnings,
+            skipped: None,
+        }),
+        Err(mse::Error::Cancelled) => Err(Error::Cancelled),
+        Err(e) => Ok(skipped(name, spec, e.to_string())),
     }
 }
 
