@@ -278,6 +278,7 @@ pub async fn run(
         let path = tables_dir.join(format!("{}.csv", table.name));
         write(&path, table.to_csv().as_bytes())?;
         outputs.push(path);
+        pause_point("writing");
     }
     let search_path = &path;
     if let Some(estimate) = &estimate {
@@ -353,6 +354,7 @@ pub async fn run(
         outputs.push(pdf);
         progress.finish();
     }
+    pause_point("written");
     publish(&out, &published)?;
     lap(&mut stages, "report");
     let total_quarantined = observatory.store.quarantined().await?.len() as u64;
@@ -400,11 +402,28 @@ fn publish(staged: &Path, published: &Path) -> Result<()> {
     if published.exists() {
         std::fs::rename(published, &previous).map_err(io(published))?;
     }
+    pause_point("set-aside");
     std::fs::rename(staged, published).map_err(io(staged))?;
+    pause_point("replaced");
     if previous.exists() {
         std::fs::remove_dir_all(&previous).map_err(io(&previous))?;
     }
     Ok(())
+}
+
+/// Names the environment variable with which a test stops a run at one of the moments it writes
+/// its publication (`writing`, `written`, `set-aside`, `replaced`), so as to kill it exactly there.
+const PAUSE_ENV: &str = "PALERMO_TEST_PAUSE_AT";
+
+/// With [`PAUSE_ENV`] naming `point`, says so on standard error and waits there for good: a test
+/// reads the line and kills the process (a timed kill would land there only by chance).
+fn pause_point(point: &str) {
+    if std::env::var_os(PAUSE_ENV).is_some_and(|at| at == point) {
+        eprintln!("paused at {point}");
+        loop {
+            std::thread::park();
+        }
+    }
 }
 
 /// After a run killed between the two renames of [`publish`], puts the previous publication back.

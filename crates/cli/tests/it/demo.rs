@@ -528,68 +528,51 @@ fn a_failed_run_leaves_the_previous_publication_whole() {
     assert!(!dir.path().join("obs/.out.partial").exists() && !dir.path().join("obs/.out.previous").exists());
 }
 
-/// `kill -9` during `run`, aimed at the moment it writes its outputs: the publication in `out/`
-/// is never half-written. After every kill, `out/` is the previous publication byte for byte
-/// (the same inputs give the same bytes, so a completed run's is the same too), or it is absent
-/// with the previous one set aside in `.out.previous`, which the next run puts back. The kill
-/// time is searched for: a kill that came before the writing (nothing staged, `out/` untouched)
-/// moves the next one later, one that came after it (`out/` replaced) earlier, until kills have
-/// landed in the writing three times.
+/// `kill -9` during `run` at each moment it writes its outputs: the publication in `out/` is
+/// never half-written. After every kill, `out/` is the previous publication byte for byte (the
+/// same inputs give the same bytes, so a completed run's is the same too), or it is absent with
+/// the previous one set aside in `.out.previous`, which the next run puts back. The run is
+/// stopped exactly at each moment (`PALERMO_TEST_PAUSE_AT`), then killed.
 #[test]
 fn a_killed_run_leaves_the_publication_whole() {
+    use std::io::BufRead as _;
     let dir = tempfile::tempdir().expect("tempdir");
     let demo = palermo(dir.path(), &["demo", "obs", "--size", "300", "--run"], &[]);
     assert!(demo.status.success(), "{}", text(&demo.stderr));
     let obs = dir.path().join("obs");
     let out = obs.join("out");
     let reference = read_tree(&out);
-    let started = std::time::Instant::now();
-    let rerun = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
-    assert!(rerun.status.success(), "{}", text(&rerun.stderr));
-    assert_eq!(read_tree(&out), reference, "a second run gives the same bytes");
-    let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let (mut early, mut late) = (0.0, started.elapsed().as_secs_f64());
-    let mut landed = 0;
-    for attempt in 0..40 {
-        let at = (early + late) / 2.0;
-        let before = modified(&out.join("report.html"));
+    // Half-way through the tables, all written but not yet in place, the old publication set
+    // aside, the new one in place but the old not yet removed.
+    for point in ["writing", "written", "set-aside", "replaced"] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_palermo"))
             .current_dir(dir.path())
             .args(["--dir", "obs", "run"])
             .env_remove("PALERMO_DIR")
             .env_remove("PALERMO_DATABASE")
+            .env("PALERMO_TEST_PAUSE_AT", point)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn");
-        std::thread::sleep(std::time::Duration::from_secs_f64(at));
+        let stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        let mut said = Vec::new();
+        let paused = stderr.lines().map_while(Result::ok).any(|line| {
+            said.push(line.clone());
+            line == format!("paused at {point}")
+        });
         child.kill().expect("kill");
         child.wait().expect("wait");
-        let staged = obs.join(".out.partial").exists();
+        assert!(paused, "the run never reached {point}: {}", said.join("\n"));
         if out.exists() {
-            assert_eq!(read_tree(&out), reference, "attempt {attempt}: out/ changed under a kill at {at:.3} s");
+            assert_eq!(read_tree(&out), reference, "out/ changed under a kill at {point}");
         } else {
-            assert_eq!(read_tree(&obs.join(".out.previous")), reference, "attempt {attempt}: nothing to recover");
+            assert_eq!(point, "set-aside", "out/ is missing only between the two renames");
+            assert_eq!(read_tree(&obs.join(".out.previous")), reference, "{point}: nothing to recover");
         }
-        if staged || !out.exists() {
-            landed += 1;
-            if landed == 3 {
-                break;
-            }
-            // Search again around here, from both sides.
-            (early, late) = (at * 0.8, at * 1.2);
-        } else if modified(&out.join("report.html")) != before {
-            late = at;
-        } else {
-            early = at;
-        }
-        // A run's timing varies from one to the next (more so on a loaded machine): once the
-        // search has closed in on the writing without landing in it, it samples around there.
-        if late - early < 0.02 {
-            (early, late) = ((at - 0.1).max(0.0), at + 0.1);
-        }
+        let staged = obs.join(".out.partial");
+        assert_eq!(staged.exists(), matches!(point, "writing" | "written" | "set-aside"), "{point}");
     }
-    assert!(landed > 0, "no kill landed while the run wrote its outputs (window {early:.3}–{late:.3} s)");
     let rerun = palermo(dir.path(), &["--dir", "obs", "run"], &[]);
     assert!(rerun.status.success(), "{}", text(&rerun.stderr));
     assert_eq!(read_tree(&out), reference);
