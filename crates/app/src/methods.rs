@@ -241,7 +241,7 @@ fn log_linear_estimate(
         } else {
             format!("terms {}", report.model.join(", "))
         },
-        warnings: Vec::new(),
+        warnings: report.upper_limit_note.iter().cloned().collect(),
         skipped: None,
     }
 }

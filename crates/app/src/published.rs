@@ -100,12 +100,15 @@ pub struct EstimateView {
     pub caveats: Vec<String>,
 }
 
+/// An interval's two ends; an upper end written as `null` is one the data cannot bound (`+∞`).
 fn pair(value: &serde_json::Value) -> Option<(f64, f64)> {
-    Some((value.get(0)?.as_f64()?, value.get(1)?.as_f64()?))
+    let upper = value.get(1)?;
+    Some((value.get(0)?.as_f64()?, if upper.is_null() { f64::INFINITY } else { upper.as_f64()? }))
 }
 
-fn whole(n: f64) -> String {
-    format!("{n:.0}")
+/// A figure as whole persons; an interval's end the data cannot bound says so.
+pub fn whole(n: f64) -> String {
+    if n.is_finite() { format!("{n:.0}") } else { "no upper limit".to_owned() }
 }
 
 /// Reads `out/estimate.json`'s value into what the estimates page shows; `None` when it holds
@@ -166,6 +169,9 @@ pub fn estimate_view(estimate: &serde_json::Value) -> Option<EstimateView> {
             "About {} links between records of one person were probably missed by the linkage (never compared, or scored too low to keep); the estimate and its interval are corrected for them from a sample, so treat the correction as approximate.",
             whole(missed)
         ));
+    }
+    if let Some(note) = estimate["upper_limit_note"].as_str() {
+        caveats.push(format!("Upper limit {note}."));
     }
     match diagnostics["verdict"].as_str() {
         Some("ok") | None => {}

@@ -84,9 +84,8 @@ pub async fn render(
                     "Estimated victims",
                     format_count(round_estimate(point)),
                     format!(
-                        "including those no agency saw (Multiple Systems Estimation{label}; {which} {}–{}){}",
-                        format_count(round_estimate_to(interval[0], Rounding::Down)),
-                        format_count(round_estimate_to(interval[1], Rounding::Up)),
+                        "including those no agency saw (Multiple Systems Estimation{label}; {which} {}){}",
+                        interval_text(interval),
                         if linkage.warnings.is_empty() { "" } else { "; the linkage is in doubt: see below" }
                     ),
                 ),
@@ -626,6 +625,17 @@ fn round_estimate_to(x: f64, rounding: Rounding) -> u64 {
     (units * step) as u64
 }
 
+/// An interval for text, its ends rounded outwards to three significant digits; an upper end
+/// the data cannot bound says so.
+fn interval_text([lo, hi]: [f64; 2]) -> String {
+    let lo = format_count(round_estimate_to(lo, Rounding::Down));
+    if hi.is_finite() {
+        format!("{lo}–{}", format_count(round_estimate_to(hi, Rounding::Up)))
+    } else {
+        format!("{lo} or more, with no upper limit")
+    }
+}
+
 fn round_estimate(x: f64) -> u64 {
     round_estimate_to(x, Rounding::Nearest)
 }
@@ -823,24 +833,24 @@ fn linkage_section(
             ),
             "Multiple Systems Estimation assumes a closed population over the period, that linkage found who is on which list, and that the selected log-linear model captures how the lists depend on each other. Heterogeneity that no model term captures biases the estimate, usually downwards; treat it as an order of magnitude with its interval, not as a count.".to_owned(),
         ];
+        if let Some(note) = &e.upper_limit_note {
+            notes.push(format!("The bootstrap interval's upper limit is {note}: read the estimate as at least about the lower limit, and look for another list that overlaps these."));
+        }
         if let Some(u) = uncertainty {
             let width = |[lo, hi]: [f64; 2]| hi - lo;
             let (before, after) = (width(u.statistical_interval), width(u.interval));
             notes.push(format!(
-                "Linkage errors: the estimate was repeated on {} linkages drawn from the borderline pairs' match probabilities, with the links the linkage missed (pairs of records no blocking rule compared, or scored below the review threshold) put back as a wide comparison of a sample of records found them{} (estimates {}–{}; their median, {}, is the corrected estimate). Including their spread{} takes the 95% interval from {}–{} to {}–{}{}.",
+                "Linkage errors: the estimate was repeated on {} linkages drawn from the borderline pairs' match probabilities, with the links the linkage missed (pairs of records no blocking rule compared, or scored below the review threshold) put back as a wide comparison of a sample of records found them{} (estimates {}; their median, {}, is the corrected estimate). Including their spread{} takes the 95% interval from {} to {}{}.",
                 u.draws,
                 u.missed_links.map_or(String::new(), |m| format!(" (about {} such links)", format_count(m.round() as u64))),
-                format_count(round_estimate_to(u.estimate_range[0], Rounding::Down)),
-                format_count(round_estimate_to(u.estimate_range[1], Rounding::Up)),
+                interval_text(u.estimate_range),
                 format_count(round_estimate(u.estimate)),
                 u.missed_links_bound.map_or(String::new(), |b| format!(
                     ", and the estimate if every such link joined two records left alone ({})",
                     format_count(round_estimate(b))
                 )),
-                format_count(round_estimate_to(u.statistical_interval[0], Rounding::Down)),
-                format_count(round_estimate_to(u.statistical_interval[1], Rounding::Up)),
-                format_count(round_estimate_to(u.interval[0], Rounding::Down)),
-                format_count(round_estimate_to(u.interval[1], Rounding::Up)),
+                interval_text(u.statistical_interval),
+                interval_text(u.interval),
                 if before > 0.0 { format!(" ({:+.1}% wider)", 100.0 * (after / before - 1.0)) } else { String::new() },
             ));
         }
@@ -852,13 +862,6 @@ fn linkage_section(
 /// Every configured method side by side: a chart of their estimates and intervals, a table with
 /// what each assumes, and, in plain words, where they disagree beyond their intervals.
 fn methods_blocks(comparison: &crate::methods::Comparison) -> Vec<Block> {
-    let interval_text = |[lo, hi]: [f64; 2]| {
-        format!(
-            "{}–{}",
-            format_count(round_estimate_to(lo, Rounding::Down)),
-            format_count(round_estimate_to(hi, Rounding::Up))
-        )
-    };
     let estimated: Vec<&crate::methods::MethodEstimate> =
         comparison.estimates.iter().filter(|m| m.estimate.is_some() && m.interval.is_some()).collect();
     if comparison.estimates.len() < 2 && comparison.disagreements.is_empty() {
@@ -944,13 +947,6 @@ fn methods_blocks(comparison: &crate::methods::Comparison) -> Vec<Block> {
 /// One field's estimates by stratum: a chart of the strata's estimates and their total beside the
 /// pooled estimate, and a table with every stratum, refused ones with the reason.
 fn strata_blocks(field: &crate::strata::FieldStrata, pooled: &mse::EstimateReport) -> Vec<Block> {
-    let interval_text = |[lo, hi]: [f64; 2]| {
-        format!(
-            "{}–{}",
-            format_count(round_estimate_to(lo, Rounding::Down)),
-            format_count(round_estimate_to(hi, Rounding::Up))
-        )
-    };
     let total = &field.total;
     let total_label =
         if total.complete { "Strata added up".to_owned() } else { "Strata added up (incomplete)".to_owned() };

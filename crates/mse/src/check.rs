@@ -61,6 +61,11 @@ impl Verdict {
         self == Verdict::Ok
     }
 
+    /// Whether the maximum likelihood estimate is finite (identifiable or not).
+    pub fn has_finite_mle(self) -> bool {
+        matches!(self, Verdict::Ok | Verdict::NotIdentifiable)
+    }
+
     fn from_flags(finite: bool, identifiable: bool) -> Self {
         match (finite, identifiable) {
             (true, true) => Verdict::Ok,

@@ -111,11 +111,17 @@ fn bisect(f: &mut impl FnMut(f64) -> Result<f64>, mut lo: f64, mut hi: f64, cut:
 /// The bootstrap distribution and what BCa needs from it.
 #[derive(Debug, Clone)]
 pub struct Bootstrap {
-    /// Estimates of the replicates that produced one, in replicate order.
+    /// Estimates of the replicates that produced one, in replicate order; `+∞` where the
+    /// replicate's model has no finite estimate (its lists share too few cases).
     pub replicates: Vec<f64>,
     /// Replicates whose selection or fit failed (left out).
     pub failures: usize,
-    /// Jackknife acceleration `a`.
+    /// Replicates without a finite estimate (the `+∞` among `replicates`).
+    pub unbounded: usize,
+    /// Delete-one-case jackknife samples without a finite estimate: leaving out a single case
+    /// already lets the estimate grow without bound.
+    pub jackknife_unbounded: usize,
+    /// Jackknife acceleration `a` (0 when a jackknife sample is unbounded).
     pub acceleration: f64,
 }
 
@@ -150,7 +156,10 @@ pub fn replicate_rng(seed: u64, b: u64) -> ChaCha8Rng {
 /// draws the observed cases anew over the table's rows (multinomial with the
 /// observed proportions), re-runs `select` and records its estimate; the
 /// acceleration comes from the delete-one-case jackknife over rows (Efron and
-/// Tibshirani 1993, ch. 14), each row weighted by its count.
+/// Tibshirani 1993, ch. 14), each row weighted by its count. `estimate_of` answers
+/// `+∞` for a sample whose model has no finite estimate: such a replicate is kept,
+/// at the top of the distribution, rather than dropped (which would pull the upper
+/// limit down exactly when the data cannot bound it).
 pub fn bootstrap(
     row_counts: &[u64],
     nboot: usize,
@@ -168,13 +177,14 @@ pub fn bootstrap(
             }
             let mut rng = replicate_rng(seed, b as u64);
             let counts = multinomial(&mut rng, n_obs, row_counts);
-            let est = estimate_of(&counts).ok().filter(|e| e.is_finite());
+            let est = estimate_of(&counts).ok().filter(|e| !e.is_nan() && *e >= 0.0);
             progress.inc(1);
             Ok(est)
         })
         .collect::<Result<_>>()?;
     let failures = boot.iter().filter(|e| e.is_none()).count();
     let replicates: Vec<f64> = boot.into_iter().flatten().collect();
+    let unbounded = replicates.iter().filter(|e| e.is_infinite()).count();
     let jack: Vec<f64> = (0..row_counts.len())
         .into_par_iter()
         .map(|j| {
@@ -192,6 +202,10 @@ pub fn bootstrap(
             Ok(out)
         })
         .collect::<Result<_>>()?;
+    let jackknife_unbounded = jack.iter().filter(|e| !e.is_finite()).count();
+    if jackknife_unbounded > 0 {
+        return Ok(Bootstrap { replicates, failures, unbounded, jackknife_unbounded, acceleration: 0.0 });
+    }
     let w: Vec<f64> = row_counts.iter().map(|&c| c as f64).collect();
     let w_sum: f64 = w.iter().sum();
     let mean = w.iter().zip(&jack).map(|(a, b)| a * b).sum::<f64>() / w_sum;
@@ -202,7 +216,7 @@ pub fn bootstrap(
         s3 += wi * r * r * r;
     }
     let acceleration = if s2 > 0.0 { s3 / (6.0 * s2.powf(1.5)) } else { 0.0 };
-    Ok(Bootstrap { replicates, failures, acceleration })
+    Ok(Bootstrap { replicates, failures, unbounded, jackknife_unbounded, acceleration })
 }
 
 /// SparseMSE's default BCa levels.

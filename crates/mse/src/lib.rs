@@ -246,7 +246,16 @@ pub fn estimate(table: &CaptureTable, options: &EstimateOptions, progress: &dyn 
         let row_counts: Vec<u64> = table.rows().iter().map(|r| r.count).collect();
         let estimate_of = |counts: &[u64]| -> Result<f64> {
             let yb = table.with_row_counts(counts);
-            let sel = select_model(t, &yb, lists, options, &cache, &NoProgress)?;
+            // A replicate whose selected model has no finite estimate is unbounded: not left out
+            // (as a checked fit's refusal would be), nor SparseMSE's enormous number where its
+            // stepwise fit of the main effects, which it does not check, stopped.
+            let sel = match select_model(t, &yb, lists, options, &cache, &NoProgress) {
+                Err(Error::BadModel { verdict, .. }) if !verdict.has_finite_mle() => return Ok(f64::INFINITY),
+                selected => selected?,
+            };
+            if !check_model(t, &yb, sel.fit.model, &cache)?.has_finite_mle() {
+                return Ok(f64::INFINITY);
+            }
             Ok(sel.fit.estimate())
         };
         let boot = bootstrap(&row_counts, options.nboot, options.seed, &estimate_of, progress)?;
@@ -254,18 +263,25 @@ pub fn estimate(table: &CaptureTable, options: &EstimateOptions, progress: &dyn 
         let tail = (1.0 - options.level) / 2.0;
         alphas.extend([tail, 1.0 - tail]);
         let (z0, q) = bca_quantiles(&boot.replicates, estimate, boot.acceleration, &alphas);
-        let mean = boot.replicates.iter().sum::<f64>() / boot.replicates.len().max(1) as f64;
+        let finite = boot.replicates.iter().filter(|e| e.is_finite());
+        let mean = finite.clone().sum::<f64>() / finite.count().max(1) as f64;
+        let mut ci = [q[SPARSEMSE_ALPHAS.len()], q[SPARSEMSE_ALPHAS.len() + 1]];
+        if boot.jackknife_unbounded > 0 {
+            ci[1] = f64::INFINITY;
+        }
         Some((
             BootstrapDiagnostics {
                 nboot: options.nboot,
                 seed: options.seed,
                 failures: boot.failures,
+                unbounded: boot.unbounded,
+                jackknife_unbounded: boot.jackknife_unbounded,
                 acceleration: boot.acceleration,
                 bias_correction: z0,
                 mean,
                 quantiles: SPARSEMSE_ALPHAS.iter().zip(&q).map(|(&alpha, &value)| Quantile { alpha, value }).collect(),
             },
-            [q[SPARSEMSE_ALPHAS.len()], q[SPARSEMSE_ALPHAS.len() + 1]],
+            ci,
         ))
     } else {
         None
@@ -275,7 +291,8 @@ pub fn estimate(table: &CaptureTable, options: &EstimateOptions, progress: &dyn 
     let cases_per_list =
         (0..t).map(|i| table.rows().iter().filter(|r| r.history >> i & 1 == 1).map(|r| r.count).sum()).collect();
     let (ci_bca, bootstrap_diag) = match bootstrap_diag {
-        Some((d, ci)) => (ci.iter().all(|v| v.is_finite()).then_some(ci), Some(d)),
+        // An upper limit of +∞ is kept: the data cannot bound the estimate from above.
+        Some((d, ci)) => ((ci[0].is_finite() && !ci[1].is_nan()).then_some(ci), Some(d)),
         None => (None, None),
     };
     Ok(EstimateReport {
@@ -287,6 +304,7 @@ pub fn estimate(table: &CaptureTable, options: &EstimateOptions, progress: &dyn 
         ci_conditional,
         ci_profile,
         ci_bca,
+        upper_limit_note: report::upper_limit_note(ci_bca, bootstrap_diag.as_ref()),
         diagnostics: Diagnostics {
             verdict,
             empty_pairs: fit.empty_pairs.iter().map(|&k| term(k)).collect(),

@@ -26,8 +26,12 @@ pub struct EstimateReport {
     pub ci_conditional: [f64; 2],
     /// Profile-likelihood interval; `null` if it could not be computed.
     pub ci_profile: Option<[f64; 2]>,
-    /// BCa bootstrap interval; `null` when no bootstrap was run.
+    /// BCa bootstrap interval; `null` when no bootstrap was run. Its upper limit is `+∞`
+    /// (`null` in JSON) when the lists overlap too little to bound the estimate from above:
+    /// see `upper_limit_note`.
     pub ci_bca: Option<[f64; 2]>,
+    /// Why the BCa interval has no upper limit, in plain words, when it has none.
+    pub upper_limit_note: Option<String>,
     /// How the estimate came about.
     pub diagnostics: Diagnostics,
 }
@@ -59,11 +63,17 @@ pub struct BootstrapDiagnostics {
     pub seed: u64,
     /// Replicates whose model selection or fit failed (left out of the quantiles).
     pub failures: usize,
+    /// Replicates whose selected model has no finite estimate (the lists share too few
+    /// cases): counted as unbounded, at the top of the quantiles.
+    pub unbounded: usize,
+    /// Delete-one-case jackknife samples without a finite estimate; when there is one, the
+    /// upper limit is unbounded (and the acceleration 0).
+    pub jackknife_unbounded: usize,
     /// Jackknife acceleration `a`.
     pub acceleration: f64,
     /// Bias correction `z0`.
     pub bias_correction: f64,
-    /// Mean of the replicate estimates.
+    /// Mean of the replicate estimates that are finite.
     pub mean: f64,
     /// BCa quantiles at SparseMSE's default levels.
     pub quantiles: Vec<Quantile>,
@@ -116,6 +126,30 @@ pub struct Diagnostics {
     pub bootstrap: Option<BootstrapDiagnostics>,
 }
 
+/// A whole number for the text table, or "unbounded".
+fn whole(x: f64) -> String {
+    if x.is_finite() { format!("{x:.0}") } else { "unbounded".to_owned() }
+}
+
+/// Why a BCa interval has no upper limit, in plain words, when it has none: the lists share so
+/// few cases that in many resamples (or on leaving out one case) the selected model has no finite
+/// estimate, so these data cannot say how many were missed.
+pub(crate) fn upper_limit_note(ci_bca: Option<[f64; 2]>, b: Option<&BootstrapDiagnostics>) -> Option<String> {
+    let b = b?;
+    if ci_bca?[1].is_finite() {
+        return None;
+    }
+    let why = if b.jackknife_unbounded > 0 {
+        "leaving out a single case already leaves the lists without the overlap a finite estimate needs".to_owned()
+    } else {
+        format!(
+            "in {} of {} bootstrap resamples the lists share too few cases for a finite estimate",
+            b.unbounded, b.nboot
+        )
+    };
+    Some(format!("not identifiable: {why}, so the data set no upper limit on the number of victims"))
+}
+
 impl EstimateReport {
     /// A plain-text table for people.
     pub fn render_text(&self) -> String {
@@ -131,13 +165,16 @@ impl EstimateReport {
             let _ = writeln!(s, "  no overlap (-inf)  {}", d.empty_pairs.join(", "));
         }
         let _ = writeln!(s, "  checks             {}", d.verdict);
+        if let Some(note) = &self.upper_limit_note {
+            let _ = writeln!(s, "  upper limit        {note}");
+        }
         let _ = writeln!(s);
         let _ = writeln!(s, "  {:<28} {:>12} {:>12} {:>12}", "", "estimate", "lower", "upper");
         let _ = writeln!(s, "  {:<28} {:>12.0}", "total population", self.estimate);
         let _ = writeln!(s, "  {:<28} {:>12.0}", "dark figure (on no list)", d.dark_figure);
         let row = |s: &mut String, name: String, ci: Option<[f64; 2]>| {
             let _ = match ci {
-                Some([lo, hi]) => writeln!(s, "  {name:<28} {:>12} {lo:>12.0} {hi:>12.0}", ""),
+                Some([lo, hi]) => writeln!(s, "  {name:<28} {:>12} {lo:>12.0} {:>12}", "", whole(hi)),
                 None => writeln!(s, "  {name:<28} {:>12} {:>12} {:>12}", "", "-", "-"),
             };
         };
@@ -149,8 +186,8 @@ impl EstimateReport {
         if let Some(b) = &d.bootstrap {
             let _ = writeln!(
                 s,
-                "  bootstrap: {} replicates (seed {}), {} failed, acceleration {:.5}, bias correction {:.5}",
-                b.nboot, b.seed, b.failures, b.acceleration, b.bias_correction
+                "  bootstrap: {} replicates (seed {}), {} failed, {} unbounded, acceleration {:.5}, bias correction {:.5}",
+                b.nboot, b.seed, b.failures, b.unbounded, b.acceleration, b.bias_correction
             );
         }
         if let Some(note) = &d.profile_note {

@@ -18,6 +18,8 @@ use maud::{Markup, PreEscaped, html};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use app::published::whole;
+
 use crate::auth::{Principal, Signed};
 use crate::error::Result;
 use crate::pages::{csrf_field, json_for_script, layout, page};
@@ -273,10 +275,6 @@ pub(crate) async fn estimates_api(State(state): State<ServerState>) -> Result<Js
         },
     };
     Ok(Json(out))
-}
-
-fn whole(n: f64) -> String {
-    format!("{n:.0}")
 }
 
 /// A Vega-Lite spec: each row a point (`estimate`) with its interval (`lower`–`upper`), by `label`.

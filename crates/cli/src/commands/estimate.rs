@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use app::published::whole;
 use clap::Args;
 
 use crate::commands::Globals;
@@ -145,7 +146,7 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
         if let Some((uncertainty, warnings)) = &linked {
             if let Some(u) = uncertainty {
                 text.push_str(&format!(
-                    "\n  corrected for the linkage ({} linkages drawn from the borderline pairs, the links blocking missed put back): {:.0}\n    estimates {:.0}–{:.0}, persons counted {}–{}{}\n  95% interval, linkage errors included: {:.0}–{:.0}\n",
+                    "\n  corrected for the linkage ({} linkages drawn from the borderline pairs, the links blocking missed put back): {:.0}\n    estimates {:.0}–{:.0}, persons counted {}–{}{}\n  95% interval, linkage errors included: {:.0}–{}\n",
                     u.draws,
                     u.estimate,
                     u.estimate_range[0],
@@ -154,7 +155,7 @@ pub async fn run(globals: &Globals, args: EstimateArgs) -> anyhow::Result<Status
                     u.persons_range[1],
                     u.missed_links_bound.map_or(String::new(), |b| format!("; every missed link between records left alone: {b:.0}")),
                     u.interval[0],
-                    u.interval[1]
+                    whole(u.interval[1])
                 ));
             }
             for warning in warnings {
@@ -205,7 +206,6 @@ fn run_other_estimator(globals: &Globals, args: &EstimateArgs, method: &str) -> 
 /// The estimate as a table (one row per figure: value, lower and upper bound), for
 /// `--format csv` and `markdown`.
 fn estimate_table(report: &app::estimate::EstimateReport, linkage: Option<&app::linkage::LinkageUncertainty>) -> Table {
-    let number = |x: f64| if x.is_finite() { format!("{x:.0}") } else { "unbounded".to_owned() };
     let mut table = Table::new(&["figure", "value", "lower", "upper"]);
     let text_row = |name: &str, value: String| vec![name.to_owned(), value, String::new(), String::new()];
     table.push(text_row("lists", report.lists.join(" ")));
@@ -215,11 +215,11 @@ fn estimate_table(report: &app::estimate::EstimateReport, linkage: Option<&app::
         if report.model.is_empty() { "main effects only".to_owned() } else { report.model.join(" + ") },
     ));
     table.push(text_row("observed cases", report.observed.to_string()));
-    table.push(text_row("total population", number(report.estimate)));
-    table.push(text_row("dark figure (on no list)", number(report.estimate - report.observed as f64)));
+    table.push(text_row("total population", whole(report.estimate)));
+    table.push(text_row("dark figure (on no list)", whole(report.estimate - report.observed as f64)));
     let mut interval = |name: &str, bounds: Option<[f64; 2]>| {
         if let Some([lower, upper]) = bounds {
-            table.push(vec![name.to_owned(), String::new(), number(lower), number(upper)]);
+            table.push(vec![name.to_owned(), String::new(), whole(lower), whole(upper)]);
         }
     };
     interval("95% model-conditional", Some(report.ci_conditional));
@@ -227,7 +227,7 @@ fn estimate_table(report: &app::estimate::EstimateReport, linkage: Option<&app::
     interval("95% BCa bootstrap", report.ci_bca);
     interval("95% linkage errors included", linkage.map(|u| u.interval));
     if let Some(u) = linkage {
-        table.push(vec!["corrected for the linkage".to_owned(), number(u.estimate), String::new(), String::new()]);
+        table.push(vec!["corrected for the linkage".to_owned(), whole(u.estimate), String::new(), String::new()]);
     }
     table
 }
@@ -274,17 +274,16 @@ fn strata_text(field: &app::strata::FieldStrata) -> String {
 
 /// Every method's estimate as rows of the estimate table.
 fn method_rows(table: &mut Table, comparison: &app::methods::Comparison) {
-    let number = |x: f64| format!("{x:.0}");
     for m in &comparison.estimates {
         match (m.estimate, m.interval) {
             (Some(e), Some([lo, hi])) => {
-                table.push(vec![format!("method {}", m.method), number(e), number(lo), number(hi)]);
+                table.push(vec![format!("method {}", m.method), whole(e), whole(lo), whole(hi)]);
                 if let Some([lo, hi]) = m.linkage_interval {
                     table.push(vec![
                         format!("method {}, linkage errors included", m.method),
                         String::new(),
-                        number(lo),
-                        number(hi),
+                        whole(lo),
+                        whole(hi),
                     ]);
                 }
             }
@@ -300,11 +299,10 @@ fn method_rows(table: &mut Table, comparison: &app::methods::Comparison) {
 
 /// One field's strata as rows of the estimate table.
 fn strata_rows(table: &mut Table, field: &app::strata::FieldStrata) {
-    let number = |x: f64| format!("{x:.0}");
     for s in &field.strata {
         let name = format!("{} = {}", field.field, s.value);
         match (s.estimate, s.interval) {
-            (Some(e), Some([lo, hi])) => table.push(vec![name, number(e), number(lo), number(hi)]),
+            (Some(e), Some([lo, hi])) => table.push(vec![name, whole(e), whole(lo), whole(hi)]),
             _ => table.push(vec![
                 name,
                 format!("no estimate: {}", s.refused.as_deref().unwrap_or("")),
@@ -316,8 +314,8 @@ fn strata_rows(table: &mut Table, field: &app::strata::FieldStrata) {
     let t = &field.total;
     table.push(vec![
         format!("{} strata added up", field.field),
-        number(t.estimate),
-        number(t.interval[0]),
-        number(t.interval[1]),
+        whole(t.estimate),
+        whole(t.interval[0]),
+        whole(t.interval[1]),
     ]);
 }

@@ -214,3 +214,51 @@ fn lgamma(mut x: f64) -> f64 {
     acc + (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x) - 1.0 / (360.0 * x * x2)
         + 1.0 / (1260.0 * x2 * x2 * x)
 }
+
+/// Two lists that share two persons: in about one resample in eight they share nobody and the
+/// estimate does not exist. Those resamples count as unbounded (not as SparseMSE's enormous
+/// numbers, nor dropped), so the BCa interval has no upper limit and the report says, in words,
+/// that the data set none. With one person shared, leaving that one out already does it. With a
+/// real overlap, nothing changes.
+#[test]
+fn lists_that_barely_overlap_give_no_upper_limit_and_say_so() {
+    // Stepwise (Palermo's default), which with two lists is the main effects, fitted unchecked
+    // in the replicates as SparseMSE does; and the main effects fitted after the checks.
+    let stepwise = EstimateOptions { nboot: 400, seed: 3, ..Default::default() };
+    let run = |csv: &str| estimate(&mse::CaptureTable::parse_csv(csv).expect("table"), &stepwise, &NoProgress);
+    let main = EstimateOptions { method: mse::Method::Main, ..stepwise.clone() };
+    let checked = estimate(
+        &mse::CaptureTable::parse_csv("A,B,count\n1,0,60\n0,1,40\n1,1,2\n").expect("table"),
+        &main,
+        &NoProgress,
+    )
+    .expect("estimate");
+    let two = run("A,B,count\n1,0,60\n0,1,40\n1,1,2\n").expect("estimate");
+    assert!(rel(two.estimate, 102.0 + 60.0 * 40.0 / 2.0) < 1e-6, "{}", two.estimate);
+    let b = two.diagnostics.bootstrap.as_ref().expect("bootstrap");
+    // P(no overlap in a resample) = (1 - 2/102)^102 ≈ 0.13.
+    assert!((30..=80).contains(&b.unbounded), "{} of 400 unbounded", b.unbounded);
+    assert_eq!(b.jackknife_unbounded, 0);
+    assert!(b.mean.is_finite());
+    let [lo, hi] = two.ci_bca.expect("a lower limit");
+    assert!(lo.is_finite() && lo < two.estimate && hi == f64::INFINITY, "[{lo}, {hi}]");
+    let note = two.upper_limit_note.as_deref().expect("a note");
+    assert!(note.starts_with("not identifiable") && note.contains(&format!("in {} of 400", b.unbounded)), "{note}");
+    assert_eq!(checked.ci_bca, two.ci_bca, "the same replicates are unbounded, whether the fit checks or not");
+    let text = two.render_text();
+    let bca = text.lines().find(|l| l.contains("BCa bootstrap")).expect("BCa row");
+    assert!(bca.trim_end().ends_with("unbounded") && text.contains("not identifiable"), "{text}");
+
+    let one = run("A,B,count\n1,0,60\n0,1,40\n1,1,1\n").expect("estimate");
+    let b = one.diagnostics.bootstrap.as_ref().expect("bootstrap");
+    assert_eq!(b.jackknife_unbounded, 1, "leaving out the one shared person");
+    assert_eq!(one.ci_bca.map(|[_, hi]| hi), Some(f64::INFINITY));
+    assert!(one.upper_limit_note.as_deref().is_some_and(|n| n.contains("a single case")));
+
+    let plenty = run("A,B,count\n1,0,60\n0,1,40\n1,1,15\n").expect("estimate");
+    let b = plenty.diagnostics.bootstrap.as_ref().expect("bootstrap");
+    assert_eq!((b.unbounded, b.jackknife_unbounded), (0, 0));
+    let [lo, hi] = plenty.ci_bca.expect("bca");
+    assert!(lo < plenty.estimate && plenty.estimate < hi && hi < 1_000.0, "[{lo}, {hi}]");
+    assert_eq!(plenty.upper_limit_note, None);
+}

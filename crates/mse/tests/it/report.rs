@@ -23,6 +23,7 @@ fn json_has_exactly_the_contract_keys() {
         "ci_conditional",
         "ci_profile",
         "ci_bca",
+        "upper_limit_note",
         "diagnostics",
     ];
     expected.sort_unstable();
@@ -32,6 +33,7 @@ fn json_has_exactly_the_contract_keys() {
     assert_eq!(json["method"], "stepwise");
     assert_eq!(json["observed"], 8234);
     assert!(json["ci_bca"].is_null(), "nboot = 0 gives no BCa interval");
+    assert!(json["upper_limit_note"].is_null());
     // Ned's selected model holds two pairs with no case in common; they are listed.
     let model: Vec<&str> = json["model"].as_array().expect("array").iter().filter_map(|v| v.as_str()).collect();
     assert!(model.contains(&"K:R") && model.contains(&"I:K"), "{model:?}");
