@@ -322,12 +322,26 @@ fn identifying_values(csv: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn an_analyst_sees_the_charts_drawn_and_a_reviewer_decides_a_pair() {
+fn an_analyst_runs_the_pipeline_sees_the_charts_drawn_and_a_reviewer_decides_a_pair() {
     let Some(driver) = driver() else { return };
-    let served = Served::start(true);
+    let served = Served::start(false);
     let browser = driver.browser(1280, 2400);
 
+    // The analyst starts a run on the Run page, which follows it until it ends.
     sign_in(&browser, &served, "analyst");
+    assert!(browser.find("div.chart[data-spec]").is_none(), "nothing published before the run");
+    browser.follow("#nav-run");
+    assert!(browser.find("#no-run").is_some(), "no run yet");
+    browser.follow("#run-start-submit");
+    browser.wait_for(
+        "the run to end",
+        "var s = document.getElementById('run-status'); \
+         return !!s && s.getAttribute('data-state') !== 'running' && !!document.getElementById('run-start-submit');",
+    );
+    assert_eq!(browser.text("#run-state"), "finished", "{}", browser.text("main"));
+    assert!(browser.find("#run-error").is_none());
+    browser.follow("#run-dashboard");
+    assert_eq!(browser.path(), "/dashboard");
     let charts = browser.find_all("div.chart[data-spec]").len();
     assert!(charts >= 3, "the dashboard has its charts: {charts}");
     browser.wait_for(
@@ -357,7 +371,8 @@ fn an_analyst_sees_the_charts_drawn_and_a_reviewer_decides_a_pair() {
     eprintln!("screenshot of the dashboard: {}", path.display());
 
     // A reviewer: the list, a pair, a purpose before the identities, a decision.
-    let item = served.item.expect("the demo's linkage has items to review");
+    let listing = served.block_on(app::review::list(&served.harness.observatory, false, "")).expect("the review list");
+    let item = listing.items.first().map(|i| i.item.id).expect("the run's linkage has items to review");
     sign_in(&browser, &served, "reviewer");
     browser.follow("#nav-review");
     browser.follow(&format!("#review-item-{item}"));
@@ -385,4 +400,49 @@ fn an_analyst_sees_the_charts_drawn_and_a_reviewer_decides_a_pair() {
     let decisions = served.block_on(served.harness.observatory.store.current_decisions()).expect("decisions");
     assert!(!decisions.is_empty(), "the decision is recorded");
     assert!(decisions.iter().all(|d| d.verdict == app::review::Verdict::Distinct), "{decisions:?}");
+}
+
+/// A State's focal point fills in the questionnaire in the browser: a draft saved, a mistake shown
+/// at its field with nothing saved, then the reply submitted and in the monitoring dataset.
+#[test]
+fn a_focal_point_fills_in_and_submits_the_questionnaire() {
+    let Some(driver) = driver() else { return };
+    let served = Served::start(false);
+    let browser = driver.browser(1280, 2400);
+    let store = &served.harness.observatory.store;
+
+    sign_in(&browser, &served, "focal");
+    browser.follow("#nav-questionnaire");
+    assert_eq!(h1(&browser), "Questionnaire");
+    assert_eq!(browser.text("#questionnaire-status"), "not saved yet");
+    let round = browser.text("#questionnaire-round");
+    // The first measure's first status, as a person picks it from the list.
+    browser.click("#q-measures-0-status option:nth-child(2)");
+    browser.fill("#q-measures-0-evidence", "Act 12 of 2025");
+    browser.follow("#questionnaire-save");
+    assert_eq!(browser.text("#questionnaire-status"), "draft");
+    assert_eq!(browser.text("#questionnaire-version"), "1");
+    let draft = served.block_on(store.questionnaire(&round, "XDL")).expect("read").expect("the draft is stored");
+    assert_eq!(draft.version, 1);
+
+    // A year that is not one: refused at its field, the value kept, nothing saved.
+    browser.fill("#q-measures-0-year", "soon");
+    browser.follow("#questionnaire-submit");
+    assert!(browser.text("#questionnaire-errors").contains("nothing was saved"));
+    assert!(browser.find("#q-measures-0-year-error").is_some(), "the mistake is shown at its field");
+    let kept = browser.execute("return document.getElementById('q-measures-0-year').value;", &[]);
+    assert_eq!(kept.as_str(), Some("soon"), "the value as typed is kept");
+    assert_eq!(served.block_on(store.questionnaire(&round, "XDL")).expect("read").expect("draft").version, 1);
+
+    browser.fill("#q-measures-0-year", "2025");
+    browser.follow("#questionnaire-submit");
+    assert!(browser.find("#questionnaire-errors").is_none(), "{}", browser.text("main"));
+    assert_eq!(browser.text("#questionnaire-status"), "submitted");
+    let reply = served.block_on(store.questionnaire(&round, "XDL")).expect("read").expect("the reply");
+    assert_eq!((reply.version, reply.status.as_str()), (2, "submitted"));
+    let dataset = served.block_on(app::monitor::load(store)).expect("load").expect("the monitoring dataset");
+    assert!(
+        dataset.submissions.iter().any(|s| s.round == round && s.state.as_str() == "XDL" && s.measures == 1),
+        "the reply is in the monitoring dataset"
+    );
 }
