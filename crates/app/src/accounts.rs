@@ -17,7 +17,8 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// How long a session lasts from login.
 pub const SESSION_HOURS: i64 = 8;
 /// Failed logins to one account within [`THROTTLE_WINDOW_MINUTES`] after which further attempts
-/// are refused without checking the password, until the window has passed.
+/// are refused without checking the password (and count as failures too), until the window has
+/// passed without them.
 pub const THROTTLE_FAILURES: i64 = 5;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
@@ -326,6 +327,12 @@ fn minutes_ago(minutes: i64) -> String {
 
 /// Checks a name and password. Every attempt is audited; failures are counted in the database
 /// (so every server instance sees them) and throttle the account.
+///
+/// The attempt is counted as a failure *before* the password is checked, and cleared if it was
+/// right: attempts made at the same moment (a storm of parallel requests) each see the others,
+/// so no more than [`THROTTLE_FAILURES`] passwords are ever checked in a window. (Counting after
+/// the check let every request that arrived before the first failure was written through: 50
+/// parallel clients had 50 passwords checked.)
 pub async fn login(store: &Store, name: &str, password: &str) -> Result<Login> {
     // What the audit log names: the account when it exists, otherwise not what was typed (a
     // password typed into the name field must not land in the log).
@@ -333,7 +340,8 @@ pub async fn login(store: &Store, name: &str, password: &str) -> Result<Login> {
     let actor = if known.is_some() { name } else { "(unknown account)" };
     let key = if known.is_some() { name } else { "(unknown account)" };
     let since = minutes_ago(THROTTLE_WINDOW_MINUTES);
-    if store.login_failures_since(key, &since).await? >= THROTTLE_FAILURES {
+    store.record_login_failure(key).await?;
+    if store.login_failures_since(key, &since).await? > THROTTLE_FAILURES {
         store.audit_with_purpose(actor, "login.throttled", "too many failed logins", None).await?;
         return Ok(Login::Throttled);
     }
@@ -345,7 +353,6 @@ pub async fn login(store: &Store, name: &str, password: &str) -> Result<Login> {
         }
     };
     let Some((user, _)) = known.filter(|_| accepted) else {
-        store.record_login_failure(key).await?;
         store.audit_with_purpose(actor, "login.failed", "wrong name or password, or a disabled account", None).await?;
         return Ok(Login::Refused);
     };

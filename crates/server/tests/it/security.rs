@@ -228,6 +228,26 @@ async fn login_sets_a_strict_cookie_and_failures_throttle_the_account() {
     assert!(log.iter().all(|e| !e.detail.contains("wrong password") && !e.detail.contains(PASSWORD)));
 }
 
+/// Parallel wrong passwords for one account (a storm from many connections): no more than
+/// `THROTTLE_FAILURES` are checked, however many arrive at the same moment; the rest are
+/// throttled, and then the right password is too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_parallel_logins_has_no_more_passwords_checked_than_the_throttle_allows() {
+    let harness = Harness::new(None).await;
+    let mut storm = tokio::task::JoinSet::new();
+    for _ in 0..24 {
+        let store = harness.observatory.store.clone();
+        storm.spawn(async move { app::accounts::login(&store, "police_officer", "wrong password, wrong").await });
+    }
+    let outcomes = storm.join_all().await;
+    let refused = outcomes.iter().filter(|o| matches!(o, Ok(app::accounts::Login::Refused))).count();
+    let throttled = outcomes.iter().filter(|o| matches!(o, Ok(app::accounts::Login::Throttled))).count();
+    assert_eq!(refused + throttled, 24, "{outcomes:?}");
+    assert!(refused as i64 <= app::accounts::THROTTLE_FAILURES, "{refused} passwords checked");
+    let right = app::accounts::login(&harness.observatory.store, "police_officer", PASSWORD).await.expect("login");
+    assert!(matches!(right, app::accounts::Login::Throttled), "{right:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_account_loses_its_session_and_tokens() {
     let harness = Harness::new(None).await;
