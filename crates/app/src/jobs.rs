@@ -1,6 +1,7 @@
-//! `palermo run` as a background job of the web application: started by an analyst, one at a
-//! time per observatory, its state and progress in the database so that any server instance (and
-//! a reloaded page) sees them.
+//! `palermo run` as the observatory's one job: started by an analyst in the web application (in
+//! the background, [`start_run`]) or from a terminal (in the foreground, [`run_in_foreground`]),
+//! one at a time per observatory, its state and progress in the database so that any server
+//! instance (and a reloaded page) sees them, and neither starts while the other runs.
 //!
 //! The job runs the same [`crate::pipeline::run`] as the CLI, on a thread of its own; its
 //! [`model::Progress`] keeps the current stage and count in memory, and a heartbeat writes them to
@@ -221,6 +222,83 @@ fn run_summary(summary: &crate::pipeline::RunSummary) -> serde_json::Value {
     })
 }
 
+/// Passes a run's progress to both the job's record and the caller's own display (a terminal's
+/// bar); the caller decides cancellation.
+struct Both<'a> {
+    job: &'a Recorder,
+    caller: &'a dyn model::Progress,
+}
+
+impl model::Progress for Both<'_> {
+    fn start(&self, stage: &str, total: u64) {
+        self.job.start(stage, total);
+        self.caller.start(stage, total);
+    }
+
+    fn set(&self, done: u64) {
+        self.job.set(done);
+        self.caller.set(done);
+    }
+
+    fn inc(&self, n: u64) {
+        self.job.inc(n);
+        self.caller.inc(n);
+    }
+
+    fn finish(&self) {
+        self.job.finish();
+        self.caller.finish();
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.caller.is_cancelled()
+    }
+}
+
+/// Runs the pipeline as the claimed job `id`: beats its heart with the progress while it runs,
+/// then records its end. Call from within a multi-threaded Tokio runtime (the heartbeat is a task
+/// of its own while the pipeline computes).
+async fn run_as_job(
+    observatory: &Observatory,
+    id: i64,
+    today: chrono::NaiveDate,
+    options: &crate::pipeline::RunOptions,
+    progress: &dyn model::Progress,
+) -> Result<crate::pipeline::RunSummary> {
+    let recorder = Arc::new(Recorder::default());
+    let beat = {
+        let (store, recorder) = (observatory.store.clone(), recorder.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(HEARTBEAT_SECONDS)).await;
+                match heartbeat(&store, id, Utc::now(), &recorder.snapshot()).await {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    // A busy database (a long import holding SQLite's write lock) skips a beat.
+                    Err(e) => tracing::warn!(job = id, error = %e, "cannot record a job's progress"),
+                }
+            }
+        })
+    };
+    let outcome =
+        crate::pipeline::run(observatory, today, options, &Both { job: recorder.as_ref(), caller: progress }).await;
+    beat.abort();
+    let recorded = match &outcome {
+        Ok(summary) => {
+            tracing::info!(job = id, "run finished");
+            Ok(run_summary(summary))
+        }
+        Err(e) => {
+            tracing::warn!(job = id, error = %e, "run failed");
+            Err(e.to_string())
+        }
+    };
+    if let Err(e) = finish(&observatory.store, id, recorded).await {
+        tracing::error!(job = id, error = %e, "cannot record the end of a job");
+    }
+    outcome
+}
+
 /// Starts `palermo run` as a background job for `actor` (refused with [`JobError::Busy`] while
 /// one runs) and returns at once with the running job. Call from within a Tokio runtime.
 pub async fn start_run(observatory: Arc<Observatory>, actor: &str, today: chrono::NaiveDate) -> Result<Job> {
@@ -230,39 +308,62 @@ pub async fn start_run(observatory: Arc<Observatory>, actor: &str, today: chrono
     let runtime = tokio::runtime::Handle::current();
     // The pipeline computes for long stretches without yielding: it gets a thread of its own.
     tokio::task::spawn_blocking(move || {
-        runtime.block_on(async move {
-            let recorder = Arc::new(Recorder::default());
-            let beat = {
-                let (observatory, recorder) = (observatory.clone(), recorder.clone());
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(std::time::Duration::from_secs(HEARTBEAT_SECONDS)).await;
-                        match heartbeat(&observatory.store, id, Utc::now(), &recorder.snapshot()).await {
-                            Ok(true) => {}
-                            Ok(false) => break,
-                            // A busy database (a long import holding SQLite's write lock) skips a beat.
-                            Err(e) => tracing::warn!(job = id, error = %e, "cannot record a job's progress"),
-                        }
-                    }
-                })
-            };
-            let options = crate::pipeline::RunOptions::default();
-            let outcome = crate::pipeline::run(&observatory, today, &options, recorder.as_ref()).await;
-            beat.abort();
-            let outcome = match outcome {
-                Ok(summary) => {
-                    tracing::info!(job = id, "run finished");
-                    Ok(run_summary(&summary))
-                }
-                Err(e) => {
-                    tracing::warn!(job = id, error = %e, "run failed");
-                    Err(e.to_string())
-                }
-            };
-            if let Err(e) = finish(&observatory.store, id, outcome).await {
-                tracing::error!(job = id, error = %e, "cannot record the end of a job");
-            }
-        });
+        let options = crate::pipeline::RunOptions::default();
+        // Its outcome is in the job's record.
+        let _ = runtime.block_on(run_as_job(&observatory, id, today, &options, &model::NoProgress));
     });
     Ok(job)
+}
+
+/// Why a terminal's run was taken over before its lease ran out.
+const KILLED: &str = "the terminal's `palermo run` running this job stopped before it ended (killed or interrupted)";
+
+/// What a run started from a terminal is recorded as: its process and machine, so that the next
+/// terminal run on the same machine can tell a run whose process was killed (and need not wait
+/// for its lease to run out).
+fn terminal_actor() -> String {
+    format!("terminal (pid {} on {})", std::process::id(), hostname())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map_or_else(|_| "this machine".to_owned(), |h| h.trim().to_owned())
+}
+
+/// Whether `started_by` names a terminal's run on this machine whose process is gone (Linux's
+/// `/proc`; elsewhere no run is taken for dead before its lease runs out).
+fn is_dead_terminal(started_by: &str) -> bool {
+    let Some((pid, host)) =
+        started_by.strip_prefix("terminal (pid ").and_then(|r| r.strip_suffix(')')).and_then(|r| r.split_once(" on "))
+    else {
+        return false;
+    };
+    let proc = std::path::Path::new("/proc");
+    host == hostname() && pid.parse::<u32>().is_ok() && proc.join("self").exists() && !proc.join(pid).exists()
+}
+
+/// Runs `palermo run` in the foreground, from a terminal, as the observatory's job, so the web
+/// application's Run page shows it and cannot start another meanwhile; refused with
+/// [`JobError::Busy`] while another run is in progress. A run of an earlier terminal on this
+/// machine whose process was killed is taken over at once. Call from within a multi-threaded
+/// Tokio runtime.
+pub async fn run_in_foreground(
+    observatory: &Observatory,
+    today: chrono::NaiveDate,
+    options: &crate::pipeline::RunOptions,
+    progress: &dyn model::Progress,
+) -> Result<crate::pipeline::RunSummary> {
+    let store = &observatory.store;
+    let actor = terminal_actor();
+    let now = Utc::now();
+    let job = match claim(store, RUN, &actor, now).await {
+        Err(crate::Error::Job(JobError::Busy { started_by, started_at })) if is_dead_terminal(&started_by) => {
+            let everything_stale = stamp(now + chrono::Duration::seconds(1));
+            let taken = store.claim_job(RUN, &actor, &stamp(now), &everything_stale, KILLED).await?;
+            Job::from_stored(taken.ok_or(JobError::Busy { started_by, started_at })?, now)
+        }
+        other => other?,
+    };
+    store.audit_with_purpose(&actor, "run.start", &format!("job {}", job.id), None).await?;
+    run_as_job(observatory, job.id, today, options, progress).await
 }

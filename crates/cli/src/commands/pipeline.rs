@@ -85,7 +85,9 @@ async fn run_and_print(globals: &Globals, args: RunArgs) -> anyhow::Result<app::
         .await
         .with_context(|| format!("opening the observatory in {}", globals.dir.display()))?;
     let options = app::pipeline::RunOptions { measures: args.measures, pdf: args.pdf };
-    let summary = app::pipeline::run(&observatory, today(), &options, &Bar::default()).await?;
+    // As the observatory's job: a web application serving the same observatory shows it, and
+    // neither starts a run while the other's is in progress.
+    let summary = app::jobs::run_in_foreground(&observatory, today(), &options, &Bar::default()).await?;
     observatory.store.close().await;
     if globals.format == Format::Json {
         print_json(&summary)?;
@@ -116,8 +118,9 @@ async fn run_and_print(globals: &Globals, args: RunArgs) -> anyhow::Result<app::
         if let (Some(estimate), Some([lo, hi])) = (summary.estimate, summary.interval) {
             let headline = summary.methods.as_ref().and_then(|c| c.headline());
             text.push_str(&format!(
-                "estimated victims: {estimate:.0} ({}95% interval {lo:.0}–{hi:.0}",
-                headline.map_or(String::new(), |m| format!("{}; ", m.label))
+                "estimated victims: {estimate:.0} ({}95% interval {lo:.0}–{}",
+                headline.map_or(String::new(), |m| format!("{}; ", m.label)),
+                app::published::whole(hi)
             ));
             text.push_str(if headline.is_some_and(|m| m.linkage_interval.is_some()) {
                 ", linkage errors included)\n"

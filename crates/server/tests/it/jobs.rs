@@ -60,6 +60,13 @@ async fn an_analyst_runs_the_pipeline_from_the_web_and_the_dashboard_shows_it() 
     assert!(page.contains(&format!("data-job=\"{}\"", job["id"])), "{page}");
     assert!(page.contains("src=\"/static/run.js\"") && !page.contains("<script>"));
 
+    // Nor may a terminal's `palermo run` start meanwhile.
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
+    let options = app::pipeline::RunOptions::default();
+    let terminal = app::jobs::run_in_foreground(&harness.observatory, today, &options, &model::NoProgress);
+    let refused = terminal.await.expect_err("a terminal run while the web's runs");
+    assert!(refused.to_string().contains("already in progress (started by analyst"), "{refused}");
+
     let ended = wait_for_end(&harness.app, &analyst).await;
     assert_eq!(ended["state"], "finished", "{ended}");
     assert_eq!(ended["id"], job["id"]);
@@ -122,5 +129,46 @@ async fn a_failed_run_says_why() {
     // A new run may start after a failed one.
     let again = harness.send(start(&analyst)).await;
     assert_eq!(again.status(), StatusCode::ACCEPTED);
+    wait_for_end(&harness.app, &analyst).await;
+}
+
+/// `palermo run` from a terminal takes the observatory's job slot too: the Run page shows it
+/// running, with its progress, the web cannot start another meanwhile, and its end is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_from_the_terminal_holds_the_web_off_until_it_ends() {
+    let harness = Harness::new(None).await;
+    let analyst = harness.session("analyst").await;
+    let observatory = harness.observatory.clone();
+    let terminal = tokio::spawn(async move {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
+        let options = app::pipeline::RunOptions::default();
+        app::jobs::run_in_foreground(&observatory, today, &options, &model::NoProgress).await
+    });
+    // Once the terminal's run holds the slot, the web is refused.
+    let started = std::time::Instant::now();
+    loop {
+        let job = app::jobs::latest_run(&harness.observatory.store).await.expect("latest run");
+        if job.is_some_and(|j| j.started_by.starts_with("terminal (pid ") && j.state == app::jobs::JobState::Running) {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the terminal's run never showed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let refused = harness.send(start(&analyst)).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let error = body_json(refused).await["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("already in progress (started by terminal"), "{error}");
+    let summary = terminal.await.expect("join").expect("the terminal's run");
+    assert!(summary.total > 0);
+    let ended = wait_for_end(&harness.app, &analyst).await;
+    assert_eq!(ended["state"], "finished", "{ended}");
+    assert!(
+        ended["started_by"]
+            .as_str()
+            .is_some_and(|by| by.starts_with(&format!("terminal (pid {} on ", std::process::id()))),
+        "{ended}"
+    );
+    assert_eq!(ended["summary"]["total"].as_u64(), Some(summary.total));
+    assert_eq!(harness.send(start(&analyst)).await.status(), StatusCode::ACCEPTED, "the slot is free again");
     wait_for_end(&harness.app, &analyst).await;
 }
