@@ -259,6 +259,12 @@ pub async fn publish_with(
         }
     };
     let epsilon = epsilon + synthetic_epsilon;
+    // The ledger says what spent the ε: the tables' method, and the synthetic file's when it did.
+    let mut ledger_parameters = parameters.clone();
+    if synthetic_epsilon > 0.0 {
+        ledger_parameters["synthetic_file"] =
+            serde_json::json!({ "mode": "differential_privacy", "epsilon": synthetic_epsilon });
+    }
     let listed: Vec<String> = outputs.iter().map(|o| o.path.display().to_string()).collect();
     let recorded = observatory
         .store
@@ -267,7 +273,7 @@ pub async fn publish_with(
                 released_by: by.to_owned(),
                 audience: audience.name().to_owned(),
                 method: method_name.to_owned(),
-                parameters: parameters.to_string(),
+                parameters: ledger_parameters.to_string(),
                 outputs: listed.join("\n"),
                 cells_suppressed: cells_suppressed as i64,
             },
