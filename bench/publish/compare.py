@@ -1,8 +1,9 @@
-"""Side-by-side utility and wall time of pac-synth and Palermo's synthesizer on the same sensitive
-rows, the SDMX-CSV file read back with pysdmx, and the CTDC export's k checked with pycanon.
+"""Side-by-side utility and wall time of pac-synth and Palermo's synthesizer (k-anonymous, and
+differentially private at the same ε as pac-synth) on the same sensitive rows, the SDMX-CSV file
+read back with pysdmx, and the CTDC export's k checked with pycanon.
 
 Usage: compare.py SCRATCH PUBLIC_DIR PALERMO_JSON K EPSILONS
-(called by run.sh; SCRATCH holds sensitive.csv and palermo_synthetic.csv).
+(called by run.sh; SCRATCH holds sensitive.csv, palermo_synthetic.csv and palermo_dp_<ε>.csv).
 """
 
 import csv
@@ -40,6 +41,22 @@ def mae(real, synthetic):
     return out
 
 
+def error_per_real(real, synthetic):
+    """Total absolute error per length (over the union) divided by the number of combinations the
+    sensitive rows hold: unlike the mean over the union, a file cannot lower it by holding many
+    made-up combinations of small counts."""
+    out = []
+    for a, b in zip(real, synthetic):
+        keys = set(a) | set(b)
+        out.append(sum(abs(a.get(k, 0) - b.get(k, 0)) for k in keys) / max(len(a), 1))
+    return out
+
+
+def made_up(real, synthetic):
+    """How many combinations (of 1 to 3 values) the file holds that the sensitive rows do not."""
+    return sum(1 for a, b in zip(real, synthetic) for key in b if key not in a)
+
+
 def rare_share(synthetic, k):
     """Share of the synthetic file's combinations (up to length 3) that occur fewer than k times."""
     total = sum(len(c) for c in synthetic)
@@ -55,9 +72,18 @@ def main():
 
     results = []
     palermo = json.loads(palermo_json)
+
+    def add(name, rows, seconds):
+        counted = combinations(rows)
+        results.append(
+            (name, len(rows), mae(real, counted), error_per_real(real, counted), made_up(real, counted), seconds, rare_share(counted, k))
+        )
+
     _, syn = read_rows(f"{scratch}/palermo_synthetic.csv")
-    counted = combinations(syn)
-    results.append((f"Palermo k={k}", len(syn), mae(real, counted), palermo["seconds"], rare_share(counted, k)))
+    add(f"Palermo k={k}", syn, palermo["k"]["seconds"])
+    for run in palermo["dp"]:
+        _, syn = read_rows(f"{scratch}/{run['file']}")
+        add(f"Palermo eps={run['epsilon']:g}", syn, run["seconds"])
 
     import pacsynth as ps
 
@@ -71,14 +97,26 @@ def main():
         seconds = time.perf_counter() - started
         # pac-synth returns its own column order: put the columns back in the sensitive file's.
         index = [raw[0].index(h) for h in header]
-        rows = [[r[i] for i in index] for r in raw[1:]]
-        counted = combinations(rows)
-        results.append((f"pac-synth eps={epsilon:g}", len(rows), mae(real, counted), seconds, rare_share(counted, k)))
+        add(f"pac-synth eps={epsilon:g}", [[r[i] for i in index] for r in raw[1:]], seconds)
 
+    # Palermo's DP rows next to pac-synth's at the same ε.
+    order = {name: i for i, name in enumerate(r[0] for r in results)}
+    results.sort(key=lambda r: (0, 0) if r[0].startswith("Palermo k") else (1, float(r[0].split("=")[1]), order[r[0]]))
+    for line in palermo["dp"][:1]:
+        print(
+            f"Palermo DP: reporting length {line['reporting_length']}, at most {line['max_attributes']} values a person, "
+            f"L1 sensitivity by length {line['sensitivity_by_length']}, domain from the data: {line['domain_from_data'] or 'none'}"
+        )
     print(f"sensitive rows: {len(sensitive)}; combinations of 1/2/3 values: {[len(c) for c in real]}")
-    print(f"{'synthesizer':<20} {'rows':>6} {'MAE 1-way':>10} {'MAE 2-way':>10} {'MAE 3-way':>10} {'seconds':>8} {'combos <k':>10}")
-    for name, n, errors, seconds, rare in results:
-        print(f"{name:<20} {n:>6} {errors[0]:>10.3f} {errors[1]:>10.3f} {errors[2]:>10.3f} {seconds:>8.3f} {rare:>9.1%}")
+    print(
+        f"{'synthesizer':<20} {'rows':>6} {'MAE 1-way':>10} {'MAE 2-way':>10} {'MAE 3-way':>10} "
+        f"{'err/real 1':>10} {'err/real 2':>10} {'err/real 3':>10} {'made-up':>8} {'seconds':>8} {'combos <k':>10}"
+    )
+    for name, n, errors, per_real, invented, seconds, rare in results:
+        print(
+            f"{name:<20} {n:>6} {errors[0]:>10.3f} {errors[1]:>10.3f} {errors[2]:>10.3f} "
+            f"{per_real[0]:>10.3f} {per_real[1]:>10.3f} {per_real[2]:>10.3f} {invented:>8} {seconds:>8.3f} {rare:>9.1%}"
+        )
 
     # The SDMX-CSV 1.0 file, read back as it is by pysdmx (sdmx1 2.28 reads SDMX-CSV 2.0 only,
     # and only with the data structure definition at hand).

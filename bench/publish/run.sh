@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Publish bench (issue 12): on the same demo microdata, pac-synth (Synthetic Data Showcase's
-# Python package, differentially private aggregate-seeded synthesis) and Palermo's k-anonymous
-# synthesizer, side by side: mean absolute error of all 1-, 2- and 3-way marginals against the
-# sensitive rows, and wall time of the synthesis. Then reads `palermo publish`'s SDMX-CSV file back
+# Python package, differentially private aggregate-seeded synthesis) and Palermo's synthesizer,
+# k-anonymous and differentially private at the same ε values as pac-synth, side by side: mean
+# absolute error of all 1-, 2- and 3-way marginals against the sensitive rows, and wall time of
+# the synthesis. Then reads `palermo publish`'s SDMX-CSV file back
 # with pysdmx and checks its CTDC export's k with pycanon.
 #
 # Needs a Python virtual environment outside the repository with the PyPI packages pac-synth,
@@ -22,7 +23,7 @@ profile="${PROFILE:-release}"
 scratch="${SCRATCH:-$(mktemp -d)}"
 
 [ -x "$venv/bin/python" ] || { echo "no virtual environment at $venv (see the header of this script)" >&2; exit 2; }
-[ -n "${SKIP_BUILD:-}" ] || cargo build --quiet --profile "$profile" -p cli -p app --example synth_bench --manifest-path "$root/Cargo.toml"
+[ -n "${SKIP_BUILD:-}" ] || cargo build --quiet --profile "$profile" -p cli -p app --bin palermo --example synth_bench --manifest-path "$root/Cargo.toml"
 target="${CARGO_TARGET_DIR:-$root/target}"
 dir_of_profile=$([ "$profile" = release ] && echo release || echo debug)  # dev and test build into debug/
 palermo="$target/$dir_of_profile/palermo"
@@ -32,5 +33,5 @@ echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); profile $p
 rm -rf "$scratch/demo"
 "$palermo" demo "$scratch/demo" --size "$size" --seed "$seed" --run > /dev/null
 "$palermo" --dir "$scratch/demo" publish --by bench > /dev/null
-palermo_json=$("$example" "$scratch/demo" "$scratch" "$k" 3)
+palermo_json=$("$example" "$scratch/demo" "$scratch" "$k" 3 "$epsilons")
 "$venv/bin/python" "$root/bench/publish/compare.py" "$scratch" "$scratch/demo/out/public" "$palermo_json" "$k" "$epsilons"

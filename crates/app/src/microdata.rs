@@ -296,22 +296,126 @@ pub fn synthetic_export(units: &[&dyn Counted], params: &disclosure::synth::Synt
         "method": "synthetic_k_anonymous",
         "standard": "CTDC Global Synthetic Dataset codebook v2 (February 2024); empty cell = NULL; flags 1 or NULL",
         "parameters": {
+            "mode": "k_anonymous",
             "k": params.k,
             "reporting_length": params.reporting_length,
             "seed": params.seed,
             "fitting_passes": params.passes,
-            "synthesis": "aggregate-seeded sampling as Synthetic Data Showcase, fitted to the marginals, then repaired so that the file's own combinations occur at least k times",
+            "synthesis": "made-up profiles, each written k or more times and holding only combinations reportable (at least k persons) in the real data, sampled as Synthetic Data Showcase's aggregate-seeded synthesizer does, then fitted to the real marginals by local search",
         },
         "rows": rows.len(),
-        "values_emptied_by_repair": result.values_emptied,
+        "profiles": result.profiles,
         "utility": {
             "measure": "mean absolute error of the counts of all combinations of 1, 2 and 3 values (the union of those in the real and the synthetic data) against the real data",
             "mae_by_length": result.utility.mae.iter().map(|v| round(*v)).collect::<Vec<_>>(),
             "combinations_by_length": result.utility.combinations,
         },
-        "cells_suppressed": result.values_emptied,
+        "cells_suppressed": 0,
     });
-    MicroOutput { csv: to_csv(&CTDC_COLUMNS, &rows), sidecar, cells_suppressed: result.values_emptied }
+    MicroOutput { csv: to_csv(&CTDC_COLUMNS, &rows), sidecar, cells_suppressed: 0 }
+}
+
+/// The values each CTDC column may take, from the codebook and Palermo's vocabularies rather than
+/// from the data (for a differentially private file, the combinations noised must not depend on
+/// which ones occur): the years of `years` (`[observatory] years`), CTDC's genders and age bands,
+/// every country of the country table (the demo's fictional States too) for citizenship and
+/// country of exploitation, `1` for a flag, nothing for the variables Palermo does not record.
+/// Without `years`, the years are those of `rows`, and the second value names the column whose
+/// values came from the data.
+pub fn ctdc_domain(rows: &[Vec<Option<String>>], years: Option<[i32; 2]>) -> (Vec<Vec<String>>, Vec<&'static str>) {
+    let mut from_data = Vec::new();
+    let domain = CTDC_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(j, &column)| match column {
+            "yearOfRegistration" => match years {
+                Some([first, last]) => (first..=last).map(|y| y.to_string()).collect(),
+                None => {
+                    from_data.push(column);
+                    let mut seen: Vec<String> = rows.iter().filter_map(|r| r.get(j).cloned().flatten()).collect();
+                    seen.sort();
+                    seen.dedup();
+                    seen
+                }
+            },
+            "gender" => ["Woman", "Man", "Trans/Transgender/NonConforming"].map(str::to_owned).to_vec(),
+            "ageBroad" => {
+                ["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "child", "adult"]
+                    .iter()
+                    .filter_map(|band| age_broad(band))
+                    .map(str::to_owned)
+                    .collect()
+            }
+            "citizenship" | "CountryOfExploitation" => {
+                model::country::countries().all().iter().map(|c| c.iso3.as_str().to_owned()).collect()
+            }
+            "traffickMonths" | "typeOfSexProstitution" | "typeOfSexPornography" => Vec::new(),
+            _ => vec!["1".to_owned()],
+        })
+        .collect();
+    (domain, from_data)
+}
+
+/// A differentially private synthetic CTDC-style file made from `units`
+/// ([`disclosure::synth::synthesise_dp`]) over [`ctdc_domain`], with the ε its noise spent.
+pub fn synthetic_dp_export(
+    units: &[&dyn Counted],
+    params: &disclosure::synth::DpSynthParams,
+    years: Option<[i32; 2]>,
+) -> Result<(MicroOutput, f64)> {
+    let full: Vec<Vec<Option<String>>> = units.iter().map(|u| ctdc_row(*u)).collect();
+    let (domain, from_data) = ctdc_domain(&full, years);
+    let result =
+        disclosure::synth::synthesise_dp(&full, &domain, params).map_err(|e| Error::Disclosure(e.to_string()))?;
+    let aggregates = &result.aggregates;
+    let mut rows = result.rows;
+    rows.sort();
+    let mechanisms: Vec<&disclosure::Laplace> = aggregates.mechanisms.iter().flatten().collect();
+    let epsilon = aggregates.epsilon();
+    let domain_note = if from_data.is_empty() {
+        "every value of the codebook and of Palermo's vocabularies (the years of [observatory] years), not taken from the data".to_owned()
+    } else {
+        format!(
+            "every value of the codebook and of Palermo's vocabularies, except {}: its values are those present in the data (set [observatory] years for a guarantee that does not assume them public)",
+            from_data.join(", ")
+        )
+    };
+    let sidecar = serde_json::json!({
+        "file": "synthetic.csv",
+        "title": "Synthetic victims in the variables of the CTDC codebook, made from differentially private counts of their combinations",
+        "method": "synthetic_dp",
+        "standard": "CTDC Global Synthetic Dataset codebook v2 (February 2024); empty cell = NULL; flags 1 or NULL",
+        "parameters": {
+            "mode": "differential_privacy",
+            "epsilon": epsilon,
+            "epsilon_by_length": mechanisms.iter().map(|m| m.epsilon).collect::<Vec<_>>(),
+            "sensitivity_by_length": mechanisms.iter().map(|m| m.sensitivity).collect::<Vec<_>>(),
+            "scale_by_length": mechanisms.iter().map(|m| m.scale).collect::<Vec<_>>(),
+            "threshold_by_length": aggregates.thresholds,
+            "combinations_noised_by_length": aggregates.candidates,
+            "reporting_length": params.reporting_length,
+            "max_attributes": params.max_attributes,
+            "absent_singles": params.absent_singles,
+            "threshold": params.threshold,
+            "seed": params.seed,
+            "fitting_passes": params.passes,
+            "mechanism": "discrete Laplace (OpenDP make_laplace on integer vectors, L1 distance), one per length of combination, ε split in proportion to the square root of each length's sensitivity (sequential composition)",
+            "unit_of_privacy": "one person (added or removed)",
+            "scope": "this file alone: the release's tables are protected by suppression and its CTDC export by k-anonymity, not by differential privacy",
+            "sensitivity": "a person keeps at most max_attributes values (the others dropped at random before counting), so changes at most C(max_attributes, l) counts of length l, and the number of persons",
+            "domain": domain_note,
+            "domain_from_data": from_data,
+            "combinations_noised": "length 1: every value of the domain; length l > 1: every combination of values of distinct columns whose every sub-combination of l - 1 values was kept (chosen from the noisy counts only)",
+            "synthesis": "from the noisy counts only (post-processing): aggregate-seeded sampling as Synthetic Data Showcase over the kept combinations, then fitted to the noisy counts by local search; no combination whose noisy count was below its threshold appears in the file",
+            "reproducible": false,
+            "randomness": "noise drawn from the operating system's entropy through a cryptographic generator: not reproducible from the observatory's seed, by design; the synthesis after it is seeded",
+        },
+        "rows": rows.len(),
+        "utility": "not published: it would be measured against the real data, outside the privacy guarantee",
+        "reproducible": false,
+        "cells_suppressed": 0,
+    });
+    Ok((MicroOutput { csv: to_csv(&CTDC_COLUMNS, &rows), sidecar, cells_suppressed: 0 }, epsilon))
 }
 
 /// CSV text with `columns` as header and `NULL` as an empty cell.
@@ -325,7 +429,8 @@ pub fn to_csv(columns: &[&str], rows: &[Vec<Option<String>>]) -> String {
 }
 
 /// Writes the person-level outputs and the SDMX-CSV file of a release into `dir` (`folder`
-/// relative to the observatory), each with its JSON sidecar.
+/// relative to the observatory), each with its JSON sidecar; returns them with the ε the
+/// synthetic file spent (0 unless `[publish] synthetic_epsilon` makes it differentially private).
 pub fn publish(
     dir: &Path,
     folder: &Path,
@@ -333,7 +438,7 @@ pub fn publish(
     units: &[&dyn Counted],
     statistics: &crate::stats::Statistics,
     settings: &crate::Settings,
-) -> Result<Vec<Output>> {
+) -> Result<(Vec<Output>, f64)> {
     let mut outputs = Vec::new();
     let mut put = |name: &str, method: &'static str, output: MicroOutput| -> Result<()> {
         let mut sidecar = output.sidecar;
@@ -349,10 +454,22 @@ pub fn publish(
         Ok(())
     };
     put("ctdc", "k_anonymity", ctdc_export(units, &KAnonymity::default()))?;
-    let synth = disclosure::synth::SynthParams { seed: settings.observatory.seed, ..Default::default() };
-    put("synthetic", "synthetic_k_anonymous", synthetic_export(units, &synth))?;
+    let mut epsilon_spent = 0.0;
+    match settings.publish.synthetic_epsilon {
+        None => {
+            let synth = disclosure::synth::SynthParams { seed: settings.observatory.seed, ..Default::default() };
+            put("synthetic", "synthetic_k_anonymous", synthetic_export(units, &synth))?;
+        }
+        Some(epsilon) => {
+            let synth =
+                disclosure::synth::DpSynthParams { epsilon, seed: settings.observatory.seed, ..Default::default() };
+            let (output, spent) = synthetic_dp_export(units, &synth, settings.observatory.years)?;
+            epsilon_spent = spent;
+            put("synthetic", "synthetic_dp", output)?;
+        }
+    }
     put("sdg_16_2_2", "from_protected_tables", crate::sdmx::output(statistics, &settings.observatory.country))?;
-    Ok(outputs)
+    Ok((outputs, epsilon_spent))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -122,12 +122,19 @@ pub async fn publish_with(
     let budget_before = observatory.store.privacy_budget(DATASET).await?;
     let budget_total = budget_before.total.unwrap_or(settings.epsilon_budget);
     let epsilon = request.epsilon.unwrap_or(settings.epsilon);
-    if method == PublishMethod::Dp && budget_before.spent + epsilon > budget_total + 1e-9 {
+    // The ε this release asks: the DP tables', or the differentially private synthetic file's
+    // (written only beside suppressed tables).
+    let requested = match method {
+        PublishMethod::Dp => epsilon,
+        PublishMethod::Suppression => settings.synthetic_epsilon.unwrap_or(0.0),
+        PublishMethod::Rounding => 0.0,
+    };
+    if requested > 0.0 && budget_before.spent + requested > budget_total + 1e-9 {
         return Err(store::Error::BudgetExceeded {
             dataset: DATASET.to_owned(),
             total: budget_total,
             spent: budget_before.spent,
-            requested: epsilon,
+            requested,
         }
         .into());
     }
@@ -226,6 +233,7 @@ pub async fn publish_with(
         (None, PublishMethod::Suppression) => observatory.store.persons().await?,
         _ => Vec::new(),
     };
+    let mut synthetic_epsilon = 0.0;
     let written = written.and_then(|mut outputs| {
         if method == PublishMethod::Suppression {
             let units: Vec<&dyn crate::stats::Counted> = match &analysis.linkage {
@@ -236,14 +244,10 @@ pub async fn publish_with(
                     .map(|p| p as &dyn crate::stats::Counted)
                     .collect(),
             };
-            outputs.extend(crate::microdata::publish(
-                &staging,
-                &folder,
-                audience,
-                &units,
-                statistics,
-                &observatory.settings,
-            )?);
+            let (micro, spent) =
+                crate::microdata::publish(&staging, &folder, audience, &units, statistics, &observatory.settings)?;
+            outputs.extend(micro);
+            synthetic_epsilon = spent;
         }
         Ok(outputs)
     });
@@ -254,6 +258,13 @@ pub async fn publish_with(
             return Err(e);
         }
     };
+    let epsilon = epsilon + synthetic_epsilon;
+    // The ledger says what spent the ε: the tables' method, and the synthetic file's when it did.
+    let mut ledger_parameters = parameters.clone();
+    if synthetic_epsilon > 0.0 {
+        ledger_parameters["synthetic_file"] =
+            serde_json::json!({ "mode": "differential_privacy", "epsilon": synthetic_epsilon });
+    }
     let listed: Vec<String> = outputs.iter().map(|o| o.path.display().to_string()).collect();
     let recorded = observatory
         .store
@@ -262,7 +273,7 @@ pub async fn publish_with(
                 released_by: by.to_owned(),
                 audience: audience.name().to_owned(),
                 method: method_name.to_owned(),
-                parameters: parameters.to_string(),
+                parameters: ledger_parameters.to_string(),
                 outputs: listed.join("\n"),
                 cells_suppressed: cells_suppressed as i64,
             },

@@ -56,6 +56,11 @@ pub struct PublishSettings {
     /// The base of controlled rounding: 3 or 5 (`publish --base` overrides it).
     #[serde(default = "default_rounding_base")]
     pub rounding_base: u64,
+    /// When set, the synthetic file written beside suppressed tables is differentially private
+    /// at this ε (`disclosure::synth::synthesise_dp`), spent from the budget like a DP release;
+    /// unset, it is k-anonymous (k = 11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthetic_epsilon: Option<f64>,
     #[serde(default)]
     pub public: AudienceSettings,
     #[serde(default)]
@@ -109,6 +114,7 @@ impl Default for PublishSettings {
             epsilon_budget: default_epsilon_budget(),
             epsilon: default_epsilon(),
             rounding_base: default_rounding_base(),
+            synthetic_epsilon: None,
             public: AudienceSettings::default(),
             partners: AudienceSettings::default(),
             internal: AudienceSettings::default(),
@@ -452,6 +458,11 @@ impl Settings {
         if !(p.epsilon.is_finite() && p.epsilon > 0.0) {
             return Err(format!("publish.epsilon {} must be a positive number", p.epsilon));
         }
+        if let Some(e) = p.synthetic_epsilon
+            && !(e.is_finite() && e > 0.0)
+        {
+            return Err(format!("publish.synthetic_epsilon {e} must be a positive number"));
+        }
         if !disclosure::rounding::BASES.contains(&p.rounding_base) {
             return Err(format!("publish.rounding_base {} must be 3 or 5", p.rounding_base));
         }
@@ -566,6 +577,7 @@ min_cell = 5               # published counts from 1 to min_cell - 1 are suppres
 # epsilon_budget = 1.0     # total ε differentially private releases of the data may spend (kept in the ledger)
 # epsilon = 0.5            # ε one differentially private release spends
 # rounding_base = 3        # controlled rounding to multiples of 3 or 5
+# synthetic_epsilon = 0.5  # make the synthetic file differentially private at this ε, spent from the budget (default: k-anonymous, k = 11)
 # [publish.public]
 # method = "suppression"   # suppression, rounding or dp
 # tables = ["detected_by_year_sex", "flows"]   # which tables the audience receives (default: all)

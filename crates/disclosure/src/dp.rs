@@ -60,6 +60,13 @@ impl Laplace {
         Ok(Laplace { sensitivity, scale, epsilon })
     }
 
+    /// The ε OpenDP's privacy map gives this mechanism for its sensitivity (asked afresh).
+    pub fn certified_epsilon(&self) -> Result<f64> {
+        let sensitivity = i64::try_from(self.sensitivity)
+            .map_err(|_| Error::Parameter(format!("sensitivity {} too large", self.sensitivity)))?;
+        measurement(self.scale)?.map(&sensitivity).map_err(opendp_error)
+    }
+
     /// Noisy counts: each count plus an independent draw of the discrete Laplace distribution of
     /// this scale (negative results possible: post-process them).
     pub fn sample(&self, counts: &[u64]) -> Result<Vec<i64>> {

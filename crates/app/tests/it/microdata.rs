@@ -46,7 +46,7 @@ async fn check(dir: &Path, config: &app::sim::SimConfig) {
     let synth = disclosure::synth::SynthParams { passes: 2, ..Default::default() };
     let synthetic = app::microdata::synthetic_export(&units, &synth);
     let (_, rows) = read(&synthetic.csv);
-    assert_eq!(rows.len(), units.len());
+    assert!(rows.len().abs_diff(units.len()) * 10 <= units.len(), "{label}: {} rows for {}", rows.len(), units.len());
     let mut combinations: BTreeMap<Vec<(usize, &str)>, usize> = BTreeMap::new();
     for row in &rows {
         let values: Vec<(usize, &str)> =

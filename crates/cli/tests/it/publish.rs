@@ -104,6 +104,64 @@ fn publish_writes_only_protected_tables_and_records_each_release() {
     let unknown = palermo(dir.path(), &["--dir", "obs", "publish", "--audience", "everyone"], &[]);
     assert!(!unknown.status.success());
     assert!(text(&unknown.stderr).contains("public, partners or internal"), "{}", text(&unknown.stderr));
+
+    // `[publish] synthetic_epsilon` makes the synthetic file differentially private: its ε is
+    // charged to the budget (1.0 by default), and its sidecar names the mode and its parameters.
+    let toml = dir.path().join("obs/palermo.toml");
+    let settings = std::fs::read_to_string(&toml).expect("palermo.toml");
+    std::fs::write(&toml, format!("{settings}\n[publish]\nsynthetic_epsilon = 0.6\n")).expect("palermo.toml");
+    let private = palermo(dir.path(), &["--dir", "obs", "--format", "json", "publish", "--audience", "internal"], &[]);
+    assert!(private.status.success(), "{}", text(&private.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&private.stdout).expect("json");
+    assert_eq!(summary["release_id"], 3);
+    let spent = summary["epsilon_spent"].as_f64().expect("epsilon");
+    assert!((spent - 0.6).abs() < 1e-9, "{summary}");
+    assert!((summary["budget"]["spent"].as_f64().expect("spent") - 0.6).abs() < 1e-9, "{summary}");
+    let internal = dir.path().join("obs/out/internal");
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(internal.join("synthetic.json")).expect("sidecar")).expect("json");
+    assert_eq!(sidecar["method"], "synthetic_dp");
+    let parameters = &sidecar["parameters"];
+    assert_eq!(parameters["mode"], "differential_privacy");
+    assert!((parameters["epsilon"].as_f64().expect("epsilon") - 0.6).abs() < 1e-9, "{sidecar}");
+    assert_eq!(parameters["reporting_length"], 2);
+    assert_eq!(parameters["sensitivity_by_length"], serde_json::json!([11, 45]), "{sidecar}");
+    assert_eq!(sidecar["reproducible"], false);
+    assert!(sidecar.get("utility").is_some_and(serde_json::Value::is_string), "no utility figure: {sidecar}");
+    // 0.6 more would overspend: refused with the budget named, out/public as it was, nothing in
+    // the ledger (the next release is number 4).
+    let before: Vec<(std::path::PathBuf, Vec<u8>)> = {
+        let mut files: Vec<_> = std::fs::read_dir(&public)
+            .expect("out/public")
+            .map(|e| {
+                let path = e.expect("entry").path();
+                let bytes = std::fs::read(&path).expect("read");
+                (path, bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let refused = palermo(dir.path(), &["--dir", "obs", "publish", "--audience", "public"], &[]);
+    assert!(!refused.status.success());
+    let message = text(&refused.stderr);
+    assert!(message.contains("ε = 0.6") && message.contains("nothing was published"), "{message}");
+    let mut after: Vec<_> = std::fs::read_dir(&public)
+        .expect("out/public")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("read");
+            (path, bytes)
+        })
+        .collect();
+    after.sort();
+    assert!(after == before, "out/public changed");
+    assert!(!dir.path().join("obs/out/.public.partial").exists());
+    std::fs::write(&toml, settings).expect("palermo.toml");
+    let next = palermo(dir.path(), &["--dir", "obs", "--format", "json", "publish", "--audience", "public"], &[]);
+    assert!(next.status.success(), "{}", text(&next.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&next.stdout).expect("json");
+    assert_eq!(summary["release_id"], 4);
 }
 
 /// A table's CSV (after its comment line) as rows of cells by column.

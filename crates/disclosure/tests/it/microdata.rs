@@ -1,10 +1,11 @@
 //! k-anonymous microdata and synthetic data, checked by counting combinations here, independently
-//! of the code that made them.
+//! of the code that made them; the differentially private synthesis's ε, asked of OpenDP's privacy
+//! map, and its threshold.
 
 use std::collections::BTreeMap;
 
 use disclosure::kanon::{self, Hierarchy, KAnonymity};
-use disclosure::synth::{self, SynthParams};
+use disclosure::synth::{self, DpSynthParams, SynthParams};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -122,7 +123,6 @@ fn synthetic_combinations_occur_at_least_k_times_in_the_file_and_the_data() {
         let rows = random_rows(n, &shape, seed);
         let params = SynthParams { k, reporting_length: length, seed, passes: 3 };
         let out = synth::synthesise(&rows, shape.len(), &params);
-        assert_eq!(out.rows.len(), n);
         let real = combinations(&rows, length);
         for (combo, &count) in &combinations(&out.rows, length) {
             assert!(count >= k, "seed {seed}: {combo:?} occurs {count} times in the synthetic file");
@@ -161,4 +161,84 @@ fn fitting_lowers_the_marginals_error() {
         .sum::<f64>()
         / keys.len() as f64;
     assert!((mae - fitted.utility.mae[0]).abs() < 1e-9, "{mae} vs {}", fitted.utility.mae[0]);
+}
+
+#[test]
+fn k_anonymous_synthesis_keeps_the_number_of_rows_close() {
+    let shape = [5, 3, 6, 2, 2, 4, 3];
+    for (seed, n) in [(21, 300), (22, 900)] {
+        let rows = random_rows(n, &shape, seed);
+        let out = synth::synthesise(&rows, shape.len(), &SynthParams { seed, passes: 2, ..SynthParams::default() });
+        let drift = out.rows.len().abs_diff(n);
+        assert!(drift * 10 <= n, "seed {seed}: {} rows for {n}", out.rows.len());
+    }
+}
+
+/// Per column, the values of `random_rows` and a few no row holds (the declared domain).
+fn domain(columns: &[usize]) -> Vec<Vec<String>> {
+    columns.iter().enumerate().map(|(j, &levels)| (0..levels + 3).map(|i| format!("c{j}v{i}")).collect()).collect()
+}
+
+fn binomial(n: u64, l: u64) -> u64 {
+    if l > n { 0 } else { (0..l).fold(1, |acc, i| acc * (n - i) / (i + 1)) }
+}
+
+#[test]
+fn dp_synthesis_spends_the_epsilon_the_privacy_map_certifies() {
+    let shape = [5, 3, 6, 2, 2, 4];
+    let rows = random_rows(200, &shape, 31);
+    for (epsilon, length, max_attributes) in [(1.0, 2, 4), (0.3, 3, 6), (4.0, 1, 10), (2.5, 3, 3)] {
+        let params = DpSynthParams { epsilon, reporting_length: length, max_attributes, ..DpSynthParams::default() };
+        let aggregates = synth::noisy_aggregates(&rows, &domain(&shape), &params).expect("aggregates");
+        // OpenDP's privacy map, asked again for each length's mechanism, adds up to the ε asked.
+        let mut certified = 0.0;
+        for (l, mechanism) in (1..).zip(&aggregates.mechanisms) {
+            let mechanism = mechanism.expect("every length noised");
+            certified += mechanism.certified_epsilon().expect("privacy map");
+            // The sensitivity is what one record can change: C(m, l) counts of length l (and the
+            // number of records at length 1), m its attributes after the bound.
+            let m = max_attributes.min(shape.len()) as u64;
+            assert_eq!(mechanism.sensitivity, binomial(m, l) + u64::from(l == 1), "length {l}");
+        }
+        assert!((certified - epsilon).abs() <= 1e-9 * epsilon, "certified {certified}, asked {epsilon}");
+        assert!((aggregates.epsilon() - epsilon).abs() <= 1e-9 * epsilon);
+    }
+}
+
+#[test]
+fn dp_synthetic_file_holds_no_combination_below_its_threshold() {
+    let shape = [5, 3, 6, 2, 2, 4];
+    for (seed, epsilon, length, threshold) in [(41, 1.0, 2, 0.0), (42, 0.5, 3, 1.0), (43, 8.0, 3, 0.0)] {
+        let rows = random_rows(300, &shape, seed);
+        let params = DpSynthParams { epsilon, reporting_length: length, threshold, seed, ..DpSynthParams::default() };
+        let aggregates = synth::noisy_aggregates(&rows, &domain(&shape), &params).expect("aggregates");
+        let out = synth::synthesise_from(&aggregates, &params);
+        assert!(!out.rows.is_empty(), "seed {seed}: an empty file");
+        for (combo, _) in combinations(&out.rows, length) {
+            let key: Vec<(usize, &str)> = combo.iter().map(|(j, v)| (*j, v.as_str())).collect();
+            let noisy = aggregates.noisy_count(&key);
+            let least = aggregates.thresholds[combo.len() - 1];
+            assert!(noisy.is_some_and(|c| c >= least), "seed {seed}: {combo:?} noisy {noisy:?}, threshold {least}");
+        }
+        // Values outside the domain never appear; the synthesis after the noise is seeded.
+        for row in &out.rows {
+            for (j, v) in row.iter().enumerate() {
+                assert!(v.as_ref().is_none_or(|v| domain(&shape)[j].contains(v)), "{v:?}");
+            }
+        }
+        assert_eq!(synth::synthesise_from(&aggregates, &params).rows, out.rows);
+    }
+}
+
+#[test]
+fn dp_synthesis_refuses_bad_parameters() {
+    let rows = random_rows(20, &[3, 3], 5);
+    for params in [
+        DpSynthParams { epsilon: 0.0, ..DpSynthParams::default() },
+        DpSynthParams { epsilon: f64::NAN, ..DpSynthParams::default() },
+        DpSynthParams { reporting_length: 5, ..DpSynthParams::default() },
+        DpSynthParams { max_attributes: 0, ..DpSynthParams::default() },
+    ] {
+        assert!(synth::noisy_aggregates(&rows, &domain(&[3, 3]), &params).is_err(), "{params:?}");
+    }
 }
