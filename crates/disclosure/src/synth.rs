@@ -153,20 +153,11 @@ impl Encoded {
                 }
             }
         }
-        let mut attrs = Vec::new();
-        let mut first = Vec::new();
-        for (j, v) in values.iter_mut().enumerate() {
-            v.sort();
-            v.dedup();
-            first.push(attrs.len() as u32);
-            attrs.extend((0..v.len()).map(|i| (j, i)));
-        }
-        Self { values, attrs, first }
+        Self::from_domain(values)
     }
 
     /// The attributes of a declared domain: per column, the values it may take.
-    fn from_domain(domain: &[Vec<String>]) -> Self {
-        let mut values: Vec<Vec<String>> = domain.to_vec();
+    fn from_domain(mut values: Vec<Vec<String>>) -> Self {
         let mut attrs = Vec::new();
         let mut first = Vec::new();
         for (j, v) in values.iter_mut().enumerate() {
@@ -722,7 +713,7 @@ pub fn noisy_aggregates(rows: &[Row], domain: &[Vec<String>], params: &DpSynthPa
     if !(params.epsilon.is_finite() && params.epsilon > 0.0) {
         return Err(Error::Parameter(format!("ε = {}: must be a positive number", params.epsilon)));
     }
-    let enc = Encoded::from_domain(domain);
+    let enc = Encoded::from_domain(domain.to_vec());
     let columns_with_values = enc.values.iter().filter(|v| !v.is_empty()).count();
     let m = params.max_attributes.min(columns_with_values);
     // The contribution bound: at most `m` attributes per record. Which ones is a random choice

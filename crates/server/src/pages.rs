@@ -206,7 +206,7 @@ fn dashboard_body(published: Option<&app::published::Published>) -> Markup {
                                 "95% interval "
                                 (interval.first().and_then(serde_json::Value::as_f64).map_or("—".to_owned(), |v| format!("{v:.0}")))
                                 "–"
-                                (interval.get(1).and_then(serde_json::Value::as_f64).map_or("—".to_owned(), |v| format!("{v:.0}")))
+                                (interval.get(1).map_or("—".to_owned(), |v| if v.is_null() { app::published::whole(f64::INFINITY) } else { v.as_f64().map_or("—".to_owned(), |v| format!("{v:.0}")) }))
                             }
                         }
                     }
@@ -220,6 +220,7 @@ fn dashboard_body(published: Option<&app::published::Published>) -> Markup {
                 section class="chart-section" aria-labelledby=(format!("chart-title-{i}")) {
                     h2 id=(format!("chart-title-{i}")) { (title) }
                     div class="chart" id=(format!("chart-{name}")) data-spec=(spec_id) role="img" aria-label=(title) {}
+                    p class="protection" id=(format!("protection-{name}")) { (protection_text(statistics, table)) }
                     script type="application/json" id=(spec_id) {
                         (PreEscaped(json_for_script(&chart_spec(table, x, *color, title))))
                     }
@@ -243,6 +244,26 @@ fn dashboard_body(published: Option<&app::published::Published>) -> Markup {
         script src="/static/vega-embed.min.js" {}
         script src="/static/charts.js" {}
     }
+}
+
+/// How a published table was protected, for the reader: the rule of the release and how many of
+/// the table's cells it withheld.
+fn protection_text(statistics: &serde_json::Value, table: &serde_json::Value) -> String {
+    let disclosure = &statistics["disclosure"];
+    let withheld = table["suppressed_cells"].as_u64().unwrap_or(0);
+    let rule = match (disclosure["min_cell"].as_u64(), disclosure["protection"].as_u64()) {
+        (Some(min_cell), Some(protection)) if min_cell > 1 => format!(
+            "counts from 1 to {} withheld, and the cells from which one could be worked out, so that each stays anywhere within {protection} of its value for a reader of every published table",
+            min_cell - 1
+        ),
+        _ => "small counts withheld".to_owned(),
+    };
+    let cells = match withheld {
+        0 => "none of this table's cells is withheld".to_owned(),
+        1 => "1 of this table's cells is withheld (x)".to_owned(),
+        n => format!("{n} of this table's cells are withheld (x)"),
+    };
+    format!("Protected by cell suppression ({rule}): {cells}; the other counts are exact.")
 }
 
 /// JSON inside a `<script type="application/json">`: `<` escaped so that no `</script>` closes it.

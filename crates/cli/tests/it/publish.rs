@@ -130,8 +130,8 @@ fn publish_writes_only_protected_tables_and_records_each_release() {
     assert!(sidecar.get("utility").is_some_and(serde_json::Value::is_string), "no utility figure: {sidecar}");
     // 0.6 more would overspend: refused with the budget named, out/public as it was, nothing in
     // the ledger (the next release is number 4).
-    let before: Vec<(std::path::PathBuf, Vec<u8>)> = {
-        let mut files: Vec<_> = std::fs::read_dir(&public)
+    let files = || {
+        let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = std::fs::read_dir(&public)
             .expect("out/public")
             .map(|e| {
                 let path = e.expect("entry").path();
@@ -142,20 +142,12 @@ fn publish_writes_only_protected_tables_and_records_each_release() {
         files.sort();
         files
     };
+    let before = files();
     let refused = palermo(dir.path(), &["--dir", "obs", "publish", "--audience", "public"], &[]);
     assert!(!refused.status.success());
     let message = text(&refused.stderr);
     assert!(message.contains("ε = 0.6") && message.contains("nothing was published"), "{message}");
-    let mut after: Vec<_> = std::fs::read_dir(&public)
-        .expect("out/public")
-        .map(|e| {
-            let path = e.expect("entry").path();
-            let bytes = std::fs::read(&path).expect("read");
-            (path, bytes)
-        })
-        .collect();
-    after.sort();
-    assert!(after == before, "out/public changed");
+    assert!(files() == before, "out/public changed");
     assert!(!dir.path().join("obs/out/.public.partial").exists());
     std::fs::write(&toml, settings).expect("palermo.toml");
     let next = palermo(dir.path(), &["--dir", "obs", "--format", "json", "publish", "--audience", "public"], &[]);

@@ -76,6 +76,30 @@ async fn an_analyst_runs_the_pipeline_from_the_web_and_the_dashboard_shows_it() 
     let dashboard =
         body_text(harness.send(request("GET", "/dashboard", None).body(Body::empty()).expect("r")).await).await;
     assert!(dashboard.contains(&format!("id=\"figure-total\">{total}<")), "the dashboard shows the run's total");
+    // Each chart says how its table was protected, with the table's own count of withheld cells.
+    let statistics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(harness.dir.path().join("out/statistics.json")).expect("statistics"),
+    )
+    .expect("json");
+    let mut charts = 0;
+    for (name, table) in statistics["tables"].as_object().expect("tables") {
+        if !dashboard.contains(&format!("id=\"chart-{name}\"")) {
+            continue;
+        }
+        charts += 1;
+        let at = dashboard
+            .find(&format!("id=\"protection-{name}\">"))
+            .unwrap_or_else(|| panic!("{name}: no protection line"));
+        let line = dashboard[at..].split("</p>").next().unwrap_or_default();
+        let withheld = table["suppressed_cells"].as_u64().expect("suppressed_cells");
+        let says = match withheld {
+            0 => "none of this table's cells is withheld".to_owned(),
+            1 => "1 of this table's cells is withheld".to_owned(),
+            n => format!("{n} of this table's cells are withheld"),
+        };
+        assert!(line.contains("Protected by cell suppression") && line.contains(&says), "{name}: {line}");
+    }
+    assert!(charts >= 3, "{charts} charts");
     let page =
         body_text(harness.send(request("GET", "/run", Some(&analyst)).body(Body::empty()).expect("r")).await).await;
     assert!(page.contains("id=\"run-summary\"") && page.contains("id=\"run-start\""));
