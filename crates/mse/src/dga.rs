@@ -26,6 +26,12 @@
 //! a coarse grid falls more than 50 nats below the best is skipped on the fine
 //! grid, and so is every point of a model more than 50 nats below the best
 //! (together they change no probability by more than about `1e-14` relative).
+//! A grid longer than [`MAX_GRID_POINTS`] by default (more than about 52,000 people seen,
+//! with the default `20 n`) keeps every unseen count in its first half and
+//! every `step`-th beyond, each such point weighted by the counts it stands
+//! for, so that memory stays bounded (at 431,000 seen the unit grid held 8.6
+//! million points per marginal table and the run peaked at 3.1 GB): the
+//! posterior is smooth at that scale, and its quantiles move by less than a step.
 
 #![allow(clippy::needless_range_loop)] // index loops over bit positions read more plainly here
 
@@ -42,6 +48,10 @@ use crate::table::CaptureTable;
 /// Most lists [`estimate_dga`] accepts.
 pub const MAX_DGA_LISTS: usize = 8;
 
+/// The most unseen counts the posterior is evaluated at by default (each marginal table holds a
+/// value per point): a longer grid is evaluated at every `step`-th count.
+pub const MAX_GRID_POINTS: usize = 1 << 20;
+
 /// Options of [`estimate_dga`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DgaOptions {
@@ -53,11 +63,13 @@ pub struct DgaOptions {
     pub level: f64,
     /// How many of the most probable models to list. Default 10.
     pub top_models: usize,
+    /// The most grid points evaluated; a longer grid is stepped. Default [`MAX_GRID_POINTS`].
+    pub max_grid_points: usize,
 }
 
 impl Default for DgaOptions {
     fn default() -> Self {
-        Self { delta: None, max_missing: None, level: 0.95, top_models: 10 }
+        Self { delta: None, max_missing: None, level: 0.95, top_models: 10, max_grid_points: MAX_GRID_POINTS }
     }
 }
 
@@ -93,6 +105,11 @@ pub struct DgaReport {
     pub delta: f64,
     /// Grid of unseen counts, `[0, max_missing]`.
     pub missing_grid: [u64; 2],
+    /// Grid points below this are every unseen count; beyond it the grid takes every
+    /// `missing_step`-th count (the whole grid is unit unless longer than `max_grid_points`).
+    pub missing_unit: u64,
+    /// The grid's step beyond `missing_unit`.
+    pub missing_step: u64,
     /// Decomposable models averaged over.
     pub models: usize,
     /// Posterior median of `N` (smallest `N` with cumulative probability >= 1/2).
@@ -107,7 +124,8 @@ pub struct DgaReport {
     pub level: f64,
     /// The most probable models.
     pub top_models: Vec<ModelWeight>,
-    /// Posterior probability of `N = n + k` for `k` on the grid.
+    /// Posterior probability by grid point: of `N = n + i` below `missing_unit`, beyond it of the
+    /// `missing_step` counts from `N = n + missing_unit + (i − missing_unit) · missing_step`.
     pub posterior: Vec<f64>,
     /// Plain-words warnings (mass at the end of the grid).
     pub warnings: Vec<String>,
@@ -304,7 +322,22 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
     }
     let n = table.n_observed();
     let max_missing = options.max_missing.unwrap_or(20 * n);
-    let grid_len = max_missing as usize + 1;
+    // Every count up to `unit` (all of them when the grid is short enough); beyond it, every
+    // `step`-th, each point standing for its `step` counts. The unit part covers the smallest
+    // counts, where the posterior of a model that does not identify N is not smooth (it falls
+    // like m^(δ−1) from m = 0).
+    let counts = max_missing as usize + 1;
+    let max_points = options.max_grid_points.max(2);
+    let (unit, step) = if counts <= max_points {
+        (counts, 1)
+    } else {
+        let unit = max_points / 2;
+        (unit, (counts - unit).div_ceil(max_points - unit))
+    };
+    let grid_len = unit + (counts - unit).div_ceil(step);
+    // The unseen count at grid point `i`, and how many counts the point stands for.
+    let unseen = |i: usize| if i < unit { i as f64 } else { (unit + (i - unit) * step) as f64 };
+    let width = |i: usize| if i < unit { 1.0 } else { step as f64 };
     let y = table.history_counts();
     let cells = 1usize << t;
     let nf = n as f64;
@@ -324,17 +357,17 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
             }
             let fixed: f64 = marginal[1..].iter().map(|&d| ln_gamma(d + delta_s)).sum::<f64>()
                 - (1u64 << k) as f64 * ln_gamma(delta_s);
-            (0..grid_len).map(|m| ln_gamma(m as f64 + marginal[0] + delta_s) + fixed).collect()
+            (0..grid_len).map(|i| ln_gamma(unseen(i) + marginal[0] + delta_s) + fixed).collect()
         })
         .collect();
     let total_delta = cells as f64 * delta;
     let log_y_fact: f64 = y.iter().map(|&c| ln_gamma(c + 1.0)).sum();
     let denominator: Vec<f64> =
-        (0..grid_len).map(|m| ln_gamma(total_delta) - ln_gamma(m as f64 + nf + total_delta)).collect();
+        (0..grid_len).map(|i| ln_gamma(total_delta) - ln_gamma(unseen(i) + nf + total_delta)).collect();
     let common: Vec<f64> = (0..grid_len)
-        .map(|m| {
-            let m = m as f64;
-            ln_gamma(m + nf + 1.0) - log_y_fact - ln_gamma(m + 1.0) - (m + nf).ln()
+        .map(|i| {
+            let m = unseen(i);
+            ln_gamma(m + nf + 1.0) - log_y_fact - ln_gamma(m + 1.0) - (m + nf).ln() + width(i).ln()
         })
         .collect();
     let edge_sets = decomposable_edge_sets(t);
@@ -421,17 +454,24 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
         .collect();
     let quantile = |p: f64| -> f64 {
         let mut acc = 0.0;
-        for (m, w) in posterior.iter().enumerate() {
+        for (i, w) in posterior.iter().enumerate() {
             acc += w;
             if acc >= p {
-                return nf + m as f64;
+                return nf + unseen(i);
             }
         }
-        nf + max_missing as f64
+        nf + unseen(grid_len - 1)
     };
     let tail = (1.0 - options.level) / 2.0;
-    let mean = nf + posterior.iter().enumerate().map(|(m, w)| m as f64 * w).sum::<f64>();
-    let mode = nf + posterior.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(m, _)| m) as f64;
+    let mean = nf + posterior.iter().enumerate().map(|(i, w)| unseen(i) * w).sum::<f64>();
+    // The mode of the density: a point's mass over the counts it stands for.
+    let mode = nf
+        + posterior
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, w / width(i)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(0.0, |(i, _)| unseen(i));
     let top_share: f64 = posterior[grid_len - grid_len.div_ceil(100)..].iter().sum();
     let mut warnings = Vec::new();
     if top_share > 1e-3 {
@@ -447,6 +487,8 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
         method: "dga",
         delta,
         missing_grid: [0, max_missing],
+        missing_unit: unit as u64,
+        missing_step: step as u64,
         models: edge_sets.len(),
         median: quantile(0.5),
         mean,

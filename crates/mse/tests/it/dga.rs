@@ -56,3 +56,30 @@ fn dga_matches_the_package() {
         }
     }
 }
+
+/// A large table's grid (20 n unseen counts, n = 63,000) is longer than `MAX_GRID_POINTS`: its
+/// second half is evaluated every second count, which keeps memory bounded, and the posterior's
+/// summaries agree with the same grid evaluated at every count to within the step.
+#[test]
+fn a_long_grid_is_stepped_and_agrees_with_the_unit_grid() {
+    let table = mse::CaptureTable::parse_csv(
+        "A,B,C,count\n1,0,0,20000\n0,1,0,15000\n0,0,1,18000\n1,1,0,3000\n1,0,1,3500\n0,1,1,2500\n1,1,1,1000\n",
+    )
+    .expect("table");
+    let stepped = mse::dga::estimate_dga(&table, &mse::dga::DgaOptions::default(), &mse::NoProgress).expect("dga");
+    assert_eq!(stepped.observed, 63_000);
+    assert_eq!((stepped.missing_unit, stepped.missing_step), (mse::dga::MAX_GRID_POINTS as u64 / 2, 2));
+    assert!(stepped.posterior.len() <= mse::dga::MAX_GRID_POINTS);
+    let unit_options = mse::dga::DgaOptions { max_grid_points: 2 * mse::dga::MAX_GRID_POINTS, ..Default::default() };
+    let unit = mse::dga::estimate_dga(&table, &unit_options, &mse::NoProgress).expect("dga");
+    assert_eq!(unit.missing_step, 1);
+    assert!(unit.warnings.is_empty() && stepped.warnings.is_empty(), "the posterior fits in both grids");
+    for (a, b) in [
+        (stepped.median, unit.median),
+        (stepped.interval[0], unit.interval[0]),
+        (stepped.interval[1], unit.interval[1]),
+    ] {
+        assert!((a - b).abs() <= 2.0, "stepped {a} against unit {b}");
+    }
+    assert!((stepped.mean - unit.mean).abs() < 1.0, "means {} and {}", stepped.mean, unit.mean);
+}
