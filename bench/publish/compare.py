@@ -32,24 +32,21 @@ def combinations(rows, max_length=3):
     return counts
 
 
+def total_error(a, b):
+    """Total absolute error over the union of the combinations either file holds."""
+    return sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b))
+
+
 def mae(real, synthetic):
     """Mean absolute error per length over the union of the combinations either file holds."""
-    out = []
-    for a, b in zip(real, synthetic):
-        keys = set(a) | set(b)
-        out.append(sum(abs(a.get(k, 0) - b.get(k, 0)) for k in keys) / max(len(keys), 1))
-    return out
+    return [total_error(a, b) / max(len(set(a) | set(b)), 1) for a, b in zip(real, synthetic)]
 
 
 def error_per_real(real, synthetic):
     """Total absolute error per length (over the union) divided by the number of combinations the
     sensitive rows hold: unlike the mean over the union, a file cannot lower it by holding many
     made-up combinations of small counts."""
-    out = []
-    for a, b in zip(real, synthetic):
-        keys = set(a) | set(b)
-        out.append(sum(abs(a.get(k, 0) - b.get(k, 0)) for k in keys) / max(len(a), 1))
-    return out
+    return [total_error(a, b) / max(len(a), 1) for a, b in zip(real, synthetic)]
 
 
 def made_up(real, synthetic):

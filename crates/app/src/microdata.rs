@@ -56,21 +56,27 @@ pub const QUASI_IDENTIFIERS: [&str; 5] =
 
 /// CTDC's age bands as written in its files, for Palermo's `age_band` codes; "child" and "adult"
 /// (band not known) are the coarser bands of the hierarchy.
-fn age_broad(band: &str) -> Option<&'static str> {
-    Some(match band {
-        "0-8" => "0--8",
-        "9-17" => "9--17",
-        "18-20" => "18--20",
-        "21-23" => "21--23",
-        "24-26" => "24--26",
-        "27-29" => "27--29",
-        "30-38" => "30--38",
-        "39-47" => "39--47",
-        "48+" => "48+",
-        "child" => "0--17",
-        "adult" => "18+",
-        _ => return None,
-    })
+/// Palermo's age bands and CTDC's `ageBroad` codes.
+const AGE_BROAD: [(&str, &str); 11] = [
+    ("0-8", "0--8"),
+    ("9-17", "9--17"),
+    ("18-20", "18--20"),
+    ("21-23", "21--23"),
+    ("24-26", "24--26"),
+    ("27-29", "27--29"),
+    ("30-38", "30--38"),
+    ("39-47", "39--47"),
+    ("48+", "48+"),
+    ("child", "0--17"),
+    ("adult", "18+"),
+];
+
+/// Palermo's sexes and CTDC's `gender` codes.
+const GENDER: [(&str, &str); 3] = [("female", "Woman"), ("male", "Man"), ("other", "Trans/Transgender/NonConforming")];
+
+/// The CTDC code of a Palermo value, by one of the tables above.
+fn ctdc_code(table: &[(&str, &'static str)], value: &str) -> Option<&'static str> {
+    table.iter().find(|(ours, _)| *ours == value).map(|(_, code)| *code)
 }
 
 fn recorded(value: &str) -> Option<&str> {
@@ -96,18 +102,13 @@ pub fn ctdc_row(unit: &dyn Counted) -> Vec<Option<String>> {
     fn is(value: &Option<String>, codes: &[&str]) -> Option<String> {
         flag(value.as_deref().is_some_and(|v| codes.contains(&v)))
     }
-    let gender = recorded(unit.value("sex")).and_then(|s| match s {
-        "female" => Some("Woman"),
-        "male" => Some("Man"),
-        "other" => Some("Trans/Transgender/NonConforming"),
-        _ => None,
-    });
+    let gender = recorded(unit.value("sex")).and_then(|s| ctdc_code(&GENDER, s));
     let country =
         |field: &str| recorded(unit.value(field)).filter(|c| model::Iso3::parse(c).is_some()).map(str::to_owned);
     vec![
         recorded(unit.value("year")).map(str::to_owned),
         gender.map(str::to_owned),
-        recorded(unit.value("age_band")).and_then(age_broad).map(str::to_owned),
+        recorded(unit.value("age_band")).and_then(|band| ctdc_code(&AGE_BROAD, band)).map(str::to_owned),
         country("citizenship"),
         country("country_of_exploitation"),
         None, // traffickMonths: Palermo does not record how long the exploitation lasted.
@@ -338,14 +339,8 @@ pub fn ctdc_domain(rows: &[Vec<Option<String>>], years: Option<[i32; 2]>) -> (Ve
                     seen
                 }
             },
-            "gender" => ["Woman", "Man", "Trans/Transgender/NonConforming"].map(str::to_owned).to_vec(),
-            "ageBroad" => {
-                ["0-8", "9-17", "18-20", "21-23", "24-26", "27-29", "30-38", "39-47", "48+", "child", "adult"]
-                    .iter()
-                    .filter_map(|band| age_broad(band))
-                    .map(str::to_owned)
-                    .collect()
-            }
+            "gender" => GENDER.iter().map(|(_, code)| (*code).to_owned()).collect(),
+            "ageBroad" => AGE_BROAD.iter().map(|(_, code)| (*code).to_owned()).collect(),
             "citizenship" | "CountryOfExploitation" => {
                 model::country::countries().all().iter().map(|c| c.iso3.as_str().to_owned()).collect()
             }

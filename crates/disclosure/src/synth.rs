@@ -419,49 +419,79 @@ fn fit(
             continue;
         }
         let j = rng.random_range(0..n_columns);
-        let range = enc.attributes_of(j);
-        if range.is_empty() {
-            continue;
-        }
-        let record = &synthetic[r];
-        let current = record.iter().copied().find(|a| enc.column(*a) == j);
-        let others: Vec<u32> = record.iter().copied().filter(|a| enc.column(*a) != j).collect();
-        // Combinations holding the current value and those holding another value of the column
-        // are disjoint, so the two changes add up. Emptying a record's last value, or filling an
-        // empty record, changes the number of records.
-        let removal = current.map_or(0.0, |a| change(syn, target, &others, Some(a), -1, max));
+        let (current, others) = split_column(enc, &synthetic[r], j);
+        // Emptying a record's last value, or filling an empty record, changes the number of
+        // records.
         let row_delta = |to: Option<u32>| {
             if others.is_empty() { i64::from(to.is_some()) - i64::from(current.is_some()) } else { 0 }
         };
-        let mut best: (f64, Option<u32>) = (removal + target.rows_change(rows, row_delta(None)), None);
-        for a in range {
-            if Some(a) == current || !target.feasible(&others, a, max) {
-                continue;
-            }
-            let d =
-                removal + change(syn, target, &others, Some(a), 1, max) + target.rows_change(rows, row_delta(Some(a)));
-            if d < best.0 {
-                best = (d, Some(a));
-            }
-        }
-        let (d, proposal) = best;
-        if proposal == current || d >= -1e-12 {
+        let Some(proposal) =
+            best_value(enc, target, syn, (j, current, &others), 1, max, |to| target.rows_change(rows, row_delta(to)))
+        else {
             continue;
-        }
+        };
         rows += row_delta(proposal);
-        if let Some(a) = current {
-            apply_with(syn, &others, Some(a), -1, max);
-        }
-        let mut next = others.clone();
-        if let Some(a) = proposal {
-            apply_with(syn, &others, Some(a), 1, max);
-            next.push(a);
-        }
-        next.sort_unstable();
-        synthetic[r] = next;
+        synthetic[r] = set_value(syn, current, others, proposal, 1, max);
         changes += 1;
     }
     changes
+}
+
+/// A record's value in column `j`, and its other values.
+fn split_column(enc: &Encoded, record: &[u32], j: usize) -> (Option<u32>, Vec<u32>) {
+    let current = record.iter().copied().find(|a| enc.column(*a) == j);
+    (current, record.iter().copied().filter(|a| enc.column(*a) != j).collect())
+}
+
+/// The best value of column `j` for a record written `copies` times whose value there is
+/// `current` and whose other values are `others`: among the values that keep the record allowed,
+/// and the empty value, the one whose change of the weighted error, plus `extra` (what else the
+/// choice changes; infinite to forbid it), is lowest. `None` unless it lowers the cost.
+/// Combinations holding the current value and those holding another value of the column are
+/// disjoint, so the two changes add up.
+fn best_value(
+    enc: &Encoded,
+    target: &Target,
+    syn: &HashMap<Key, i64>,
+    (j, current, others): (usize, Option<u32>, &[u32]),
+    copies: i64,
+    max: usize,
+    extra: impl Fn(Option<u32>) -> f64,
+) -> Option<Option<u32>> {
+    let removal = current.map_or(0.0, |a| change(syn, target, others, Some(a), -copies, max));
+    let mut best: (f64, Option<u32>) = (removal + extra(None), None);
+    for a in enc.attributes_of(j) {
+        if Some(a) == current || !target.feasible(others, a, max) {
+            continue;
+        }
+        let d = removal + change(syn, target, others, Some(a), copies, max) + extra(Some(a));
+        if d < best.0 {
+            best = (d, Some(a));
+        }
+    }
+    let (d, proposal) = best;
+    (proposal != current && d < -1e-12).then_some(proposal)
+}
+
+/// Moves a record written `copies` times from `current` to `proposal` in one column (its other
+/// values `others`), in the counts too; returns the new record.
+fn set_value(
+    syn: &mut HashMap<Key, i64>,
+    current: Option<u32>,
+    mut others: Vec<u32>,
+    proposal: Option<u32>,
+    copies: i64,
+    max: usize,
+) -> Vec<u32> {
+    if let Some(a) = current {
+        apply_with(syn, &others, Some(a), -copies, max);
+    }
+    if let Some(a) = proposal {
+        apply_with(syn, &others, Some(a), copies, max);
+        others.push(a);
+    }
+    others.sort_unstable();
+    others
 }
 
 /// The k-anonymous mode's fitting: each profile (a made-up record) is written `copies ≥ k`
@@ -539,39 +569,14 @@ fn fit_profiles(
             }
             _ => {
                 let j = rng.random_range(0..n_columns);
-                let range = enc.attributes_of(j);
-                if range.is_empty() {
-                    continue;
-                }
-                let profile = &profiles[r].0;
-                let current = profile.iter().copied().find(|a| enc.column(*a) == j);
-                let others: Vec<u32> = profile.iter().copied().filter(|a| enc.column(*a) != j).collect();
-                let removal = current.map_or(0.0, |a| change(syn, target, &others, Some(a), -copies, max));
+                let (current, others) = split_column(enc, &profiles[r].0, j);
                 // A profile is never emptied: its copies would be rows of nothing.
-                let mut best: (f64, Option<u32>) = (if others.is_empty() { f64::INFINITY } else { removal }, None);
-                for a in range {
-                    if Some(a) == current || !target.feasible(&others, a, max) {
-                        continue;
-                    }
-                    let d = removal + change(syn, target, &others, Some(a), copies, max);
-                    if d < best.0 {
-                        best = (d, Some(a));
-                    }
-                }
-                let (d, proposal) = best;
-                if proposal == current || d >= -1e-12 {
+                let never_empty = |to: Option<u32>| if to.is_none() && others.is_empty() { f64::INFINITY } else { 0.0 };
+                let Some(proposal) = best_value(enc, target, syn, (j, current, &others), copies, max, never_empty)
+                else {
                     continue;
-                }
-                if let Some(a) = current {
-                    apply_with(syn, &others, Some(a), -copies, max);
-                }
-                let mut next = others.clone();
-                if let Some(a) = proposal {
-                    apply_with(syn, &others, Some(a), copies, max);
-                    next.push(a);
-                }
-                next.sort_unstable();
-                profiles[r].0 = next;
+                };
+                profiles[r].0 = set_value(syn, current, others, proposal, copies, max);
                 changes += 1;
             }
         }
@@ -692,8 +697,8 @@ fn binomial(n: usize, l: usize) -> u64 {
 ///   only), noised with sensitivity `C(m, l)`.
 ///
 /// A noisy count is retained when it is at least `threshold × scale` (and 1). The ε is split
-/// over the lengths in proportion to their sensitivities, so every length has the same noise
-/// scale `Σ_l sensitivity_l / ε`; by sequential composition the total is `ε`. Each length's
+/// over the lengths in proportion to the square roots of their sensitivities (which minimises the
+/// sum of the lengths' noise scales); by sequential composition the total is `ε`. Each length's
 /// noise is OpenDP's discrete Laplace mechanism ([`Laplace`]), whose privacy map certifies its
 /// share. The noise comes from the operating system's entropy and is not reproducible.
 pub fn noisy_aggregates(rows: &[Row], domain: &[Vec<String>], params: &DpSynthParams) -> Result<NoisyAggregates> {
