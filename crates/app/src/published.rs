@@ -106,6 +106,26 @@ fn pair(value: &serde_json::Value) -> Option<(f64, f64)> {
     Some((value.get(0)?.as_f64()?, if upper.is_null() { f64::INFINITY } else { upper.as_f64()? }))
 }
 
+/// How a published table was protected, in the words shown under its chart or table (report and
+/// dashboard alike): the release's rule (`min_cell`, and the interval `protection` every withheld
+/// count keeps for a reader of every published table) and how many of the table's cells it withheld.
+pub fn protection_note(min_cell: u64, protection: u64, withheld: usize) -> String {
+    let rule = if min_cell > 1 {
+        format!(
+            "counts from 1 to {} withheld, and the cells from which one could be worked out, so that each stays anywhere within {protection} of its value for a reader of every published table",
+            min_cell - 1
+        )
+    } else {
+        "small counts withheld".to_owned()
+    };
+    let cells = match withheld {
+        0 => "none of this table's cells is withheld".to_owned(),
+        1 => "1 of this table's cells is withheld (x)".to_owned(),
+        n => format!("{n} of this table's cells are withheld (x)"),
+    };
+    format!("Protected by cell suppression ({rule}): {cells}; the other counts are exact.")
+}
+
 /// A figure as whole persons; an interval's end the data cannot bound says so.
 pub fn whole(n: f64) -> String {
     if n.is_finite() { format!("{n:.0}") } else { "no upper limit".to_owned() }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::Result;
 use crate::linkage::Linkage;
 use crate::observatory::Observatory;
-use crate::stats::{Cell, StatTable, Statistics};
+use crate::stats::{Cell, DisclosureSummary, StatTable, Statistics};
 
 /// What the run estimated, for the report.
 #[derive(Clone, Copy)]
@@ -221,7 +221,7 @@ fn country_name(code: &str) -> String {
     }
 }
 
-fn as_table(table: &StatTable, min_cell: u64) -> Table {
+fn as_table(table: &StatTable, disclosure: &DisclosureSummary) -> Table {
     let numeric: Vec<usize> = table
         .rows
         .first()
@@ -249,9 +249,24 @@ fn as_table(table: &StatTable, min_cell: u64) -> Table {
         numeric,
     );
     if table.rows.iter().flatten().any(|c| matches!(c, Cell::Suppressed)) {
-        out = out.with_withheld_note(format!("{}: {}", report::WITHHELD_MARK, withheld_reason(min_cell)));
+        out = out.with_withheld_note(format!("{}: {}", report::WITHHELD_MARK, withheld_reason(disclosure.min_cell)));
     }
-    out
+    out.with_note(protection(table, disclosure))
+}
+
+/// How `table` was protected, said under every chart and table drawn from it.
+fn protection(table: &StatTable, disclosure: &DisclosureSummary) -> String {
+    crate::published::protection_note(disclosure.min_cell, disclosure.protection, table.suppressed)
+}
+
+/// `chart`, drawn from the statistical table `name`, with how that table was protected after its
+/// caption.
+fn protected(mut chart: Chart, statistics: &Statistics, name: &str) -> Chart {
+    if let Some(table) = statistics.table(name) {
+        let note = protection(table, &statistics.disclosure);
+        chart.caption = if chart.caption.is_empty() { note } else { format!("{} {note}", chart.caption) };
+    }
+    chart
 }
 
 /// Text for HTML element content.
@@ -375,24 +390,30 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
         format!("Victims detected by the observatory's sources each year. Counting unit: {unit}."),
     );
     if !trend_rows.is_empty() {
-        trends.push(Chart::line("Detected victims by year", trend_rows, "Year", "Detected victims", None));
+        trends.push(protected(
+            Chart::line("Detected victims by year", trend_rows, "Year", "Detected victims", None),
+            statistics,
+            "detected_by_year",
+        ));
     }
     if !year_sex.is_empty() {
-        trends.push(Chart::stacked_bar(
-            "Detected victims by year and sex",
-            year_sex,
-            "Year",
-            "Detected victims",
-            "Sex",
+        trends.push(protected(
+            Chart::stacked_bar("Detected victims by year and sex", year_sex, "Year", "Detected victims", "Sex"),
+            statistics,
+            "detected_by_year_sex",
         ));
     }
     if !year_form.is_empty() {
-        trends.push(Chart::stacked_bar(
-            "Detected victims by year and form of exploitation",
-            year_form,
-            "Year",
-            "Detected victims",
-            "Form of exploitation",
+        trends.push(protected(
+            Chart::stacked_bar(
+                "Detected victims by year and form of exploitation",
+                year_form,
+                "Year",
+                "Detected victims",
+                "Form of exploitation",
+            ),
+            statistics,
+            "detected_by_year_form",
         ));
     }
     if !trends.blocks.is_empty() {
@@ -431,16 +452,24 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
     };
     let mut who = Section::new("victims", "Who the victims are", "Sex, age and citizenship of detected victims.");
     if !sex_age_rows.is_empty() {
-        who.push(Chart::bar(
-            "Detected victims by sex and age group",
-            sex_age_rows,
-            "Sex",
-            "Detected victims",
-            Some("Age group"),
+        who.push(protected(
+            Chart::bar(
+                "Detected victims by sex and age group",
+                sex_age_rows,
+                "Sex",
+                "Detected victims",
+                Some("Age group"),
+            ),
+            statistics,
+            "detected_by_sex_age",
         ));
     }
     if !citizenship_rows.is_empty() {
-        who.push(Chart::ranked_bar(citizenship_title, citizenship_rows, "Citizenship", "Detected victims"));
+        who.push(protected(
+            Chart::ranked_bar(citizenship_title, citizenship_rows, "Citizenship", "Detected victims"),
+            statistics,
+            "by_citizenship",
+        ));
     }
     if !who.blocks.is_empty() {
         sections.push(who);
@@ -494,12 +523,16 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
                 "Flows",
                 format!("From the country of citizenship to the country where the victim was exploited (victims whose citizenship differs from the country of exploitation; {shown})."),
             )
-            .with(Chart::flows(
-                format!("Citizenship → country of exploitation ({shown})"),
-                flow_rows,
-                "Citizenship",
-                "Country of exploitation",
-                "Victims",
+            .with(protected(
+                Chart::flows(
+                    format!("Citizenship → country of exploitation ({shown})"),
+                    flow_rows,
+                    "Citizenship",
+                    "Country of exploitation",
+                    "Victims",
+                ),
+                statistics,
+                "flows",
             )),
         );
     }
@@ -536,7 +569,7 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
                     .iter()
                     .map(|stage| chain.column(stage).iter().filter(|c| matches!(c, Cell::Suppressed)).count())
                     .sum();
-                if n_withheld == 0 {
+                let funnel = if n_withheld == 0 {
                     funnel
                 } else {
                     funnel.with_caption(format!(
@@ -544,9 +577,10 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
                         count_of(n_withheld as u64, "withheld yearly count", "withheld yearly counts"),
                         report::WITHHELD_MARK
                     ))
-                }
+                };
+                protected(funnel, statistics, "justice_chain")
             })
-            .with(as_table(chain, min_cell)),
+            .with(as_table(chain, &statistics.disclosure)),
         );
     }
 
@@ -558,7 +592,7 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
                 "SDG indicator 16.2.2",
                 "Number of victims of human trafficking per 100,000 population, by sex and age group (detected victims; series VC_HTF_DETVR).",
             )
-            .with(as_table(sdg, min_cell)),
+            .with(as_table(sdg, &statistics.disclosure)),
         );
     }
 
@@ -573,7 +607,7 @@ fn build(observatory: &Observatory, statistics: &Statistics) -> Report {
     );
     for name in ["by_source", "missing_values"] {
         if let Some(t) = statistics.table(name) {
-            quality.push(as_table(t, min_cell));
+            quality.push(as_table(t, &statistics.disclosure));
         }
     }
     sections.push(quality);
@@ -714,7 +748,11 @@ fn linkage_section(
             unlinkable_note(&linkage.unlinkable),
         ),
     )
-    .with(Chart::heatmap("Persons on each pair of lists", overlap_rows, "List", "Also on list", "Persons"));
+    .with(protected(
+        Chart::heatmap("Persons on each pair of lists", overlap_rows, "List", "Also on list", "Persons"),
+        statistics,
+        "list_overlaps",
+    ));
     if let (Some(threshold), false) = (linkage.match_threshold, linkage.pair_probabilities.is_empty()) {
         // Scored pairs of records (not persons' characteristics) by match probability, in bins of
         // 0.05, with small counts withheld as everywhere in the report.
@@ -744,7 +782,7 @@ fn linkage_section(
                 )
             })
             .collect();
-        section.push(
+        section.push(protected(
             Chart::stacked_bar(
                 "Scored pairs of records by match probability",
                 rows,
@@ -755,7 +793,9 @@ fn linkage_section(
             .with_caption(format!(
                 "Pairs at or above {threshold} are linked. Pairs between 0.1 and 0.9 are borderline: the review list holds those whose decision could change the count most, and the published interval includes what deciding them at random with their probability does to the estimate."
             )),
-        );
+            statistics,
+            "pair_probabilities",
+        ));
     }
     if !linkage.warnings.is_empty() {
         let mut notes = vec!["The linkage is in doubt, and the estimate with it:".to_owned()];

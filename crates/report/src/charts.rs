@@ -938,6 +938,7 @@ pub(crate) fn table_from_rows(caption: &str, columns: &[&str], rows: &[Value]) -
         rows: rows.iter().map(cells).collect(),
         withheld_note: withheld_note(rows),
         numeric_columns,
+        note: String::new(),
     }
 }
 

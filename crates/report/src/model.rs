@@ -143,6 +143,10 @@ pub struct Table {
     /// marked and carry it as their title. Empty: the table withholds nothing.
     #[serde(default)]
     pub withheld_note: String,
+    /// A note under the table (after the withheld note), e.g. how its counts were protected.
+    /// Empty for none.
+    #[serde(default)]
+    pub note: String,
 }
 
 impl Figure {
@@ -199,6 +203,7 @@ impl Table {
             rows,
             numeric_columns,
             withheld_note: String::new(),
+            note: String::new(),
         }
     }
 
@@ -206,6 +211,13 @@ impl Table {
     #[must_use]
     pub fn with_withheld_note(mut self, note: impl Into<String>) -> Self {
         self.withheld_note = note.into();
+        self
+    }
+
+    /// Adds a note under the table (see [`Table::note`]).
+    #[must_use]
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = note.into();
         self
     }
 

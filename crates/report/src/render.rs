@@ -308,6 +308,9 @@ impl Page {
         if !table.withheld_note.is_empty() {
             let _ = writeln!(self.out, "<p class=\"table-note\">{}</p>", encode_text(&table.withheld_note));
         }
+        if !table.note.is_empty() {
+            let _ = writeln!(self.out, "<p class=\"table-note\">{}</p>", encode_text(&table.note));
+        }
     }
 
     fn push(&mut self, text: &str) {
@@ -368,6 +371,7 @@ pub(crate) fn derive_fallback(chart: &Chart) -> Option<Table> {
             rows: rows.iter().map(|v| vec![cell(v)]).collect(),
             numeric_columns: Vec::new(),
             withheld_note: String::new(),
+            note: String::new(),
         });
     }
     // serde_json may sort object keys, so put the categories first: a table reads from the row's

@@ -246,24 +246,14 @@ fn dashboard_body(published: Option<&app::published::Published>) -> Markup {
     }
 }
 
-/// How a published table was protected, for the reader: the rule of the release and how many of
-/// the table's cells it withheld.
+/// How a published table was protected, for the reader (the report says the same under its figures).
 fn protection_text(statistics: &serde_json::Value, table: &serde_json::Value) -> String {
     let disclosure = &statistics["disclosure"];
-    let withheld = table["suppressed_cells"].as_u64().unwrap_or(0);
-    let rule = match (disclosure["min_cell"].as_u64(), disclosure["protection"].as_u64()) {
-        (Some(min_cell), Some(protection)) if min_cell > 1 => format!(
-            "counts from 1 to {} withheld, and the cells from which one could be worked out, so that each stays anywhere within {protection} of its value for a reader of every published table",
-            min_cell - 1
-        ),
-        _ => "small counts withheld".to_owned(),
-    };
-    let cells = match withheld {
-        0 => "none of this table's cells is withheld".to_owned(),
-        1 => "1 of this table's cells is withheld (x)".to_owned(),
-        n => format!("{n} of this table's cells are withheld (x)"),
-    };
-    format!("Protected by cell suppression ({rule}): {cells}; the other counts are exact.")
+    let withheld = table["suppressed_cells"].as_u64().unwrap_or(0) as usize;
+    match (disclosure["min_cell"].as_u64(), disclosure["protection"].as_u64()) {
+        (Some(min_cell), Some(protection)) => app::published::protection_note(min_cell, protection, withheld),
+        _ => app::published::protection_note(0, 0, withheld),
+    }
 }
 
 /// JSON inside a `<script type="application/json">`: `<` escaped so that no `</script>` closes it.

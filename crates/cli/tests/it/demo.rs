@@ -155,6 +155,36 @@ fn demo_run_matches_the_truth_and_is_reproducible() {
         assert!(report.contains(&shown), "{measure} {value:.3} not in the report's quality table");
     }
     assert!(report.contains("Scored pairs of records by match probability"));
+    // Every chart drawn from a published table says, under it, how that table was protected and
+    // how many of its cells are withheld (the table's own count in `statistics.json`).
+    let statistics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("statistics.json")).expect("statistics")).expect("json");
+    for (title, table) in [
+        ("Detected victims by year</", "detected_by_year"),
+        ("Detected victims by year and sex</", "detected_by_year_sex"),
+        ("Detected victims by sex and age group</", "detected_by_sex_age"),
+        ("Citizenship of detected victims", "by_citizenship"),
+        ("Citizenship → country of exploitation", "flows"),
+        ("Persons on each pair of lists</", "list_overlaps"),
+        ("Scored pairs of records by match probability</", "pair_probabilities"),
+    ] {
+        // The linkage's tables (overlaps, match probabilities) are in the release but not in
+        // `statistics.json`: for them the sentence alone is checked.
+        let says = match statistics["tables"][table]["suppressed_cells"].as_u64() {
+            Some(0) => "none of this table's cells is withheld".to_owned(),
+            Some(1) => "1 of this table's cells is withheld (x)".to_owned(),
+            Some(n) => format!("{n} of this table's cells are withheld (x)"),
+            None => "of this table's cells".to_owned(),
+        };
+        let at = report.find(title).unwrap_or_else(|| panic!("no chart {title}"));
+        let caption = &report[at..];
+        let caption = &caption[caption.find("<figcaption>").expect("figcaption")..];
+        let caption = &caption[..caption.find("</figcaption>").expect("end")];
+        assert!(
+            caption.contains("Protected by cell suppression (counts from 1 to") && caption.contains(&says),
+            "{table}: {caption}"
+        );
+    }
 
     // The estimate from the linked lists against the same model fitted to the same lists' true
     // memberships (the hotline's column dropped): what linkage errors do to the estimate, apart
