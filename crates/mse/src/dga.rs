@@ -407,14 +407,30 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
                 return Err(Error::Cancelled);
             }
             let mut acc = vec![0.0; grid_len];
+            // The model's log weight at every grid point, less the best: built as whole vectors
+            // (contiguous adds the compiler vectorises) rather than point by point.
+            let mut log_w = vec![0.0; grid_len];
             let mut sums = Vec::with_capacity(models.len());
             for &i in models {
                 let g = graph_of_edges(t, edge_sets[i]);
+                let k = g.cliques.len() as f64 - g.separators.len() as f64;
+                for ((l, c), d) in log_w.iter_mut().zip(&common).zip(&denominator) {
+                    *l = c + k * d - best;
+                }
+                for &c in &g.cliques {
+                    for (l, v) in log_w.iter_mut().zip(&comp[c as usize]) {
+                        *l += v;
+                    }
+                }
+                for &s in &g.separators {
+                    for (l, v) in log_w.iter_mut().zip(&comp[s as usize]) {
+                        *l -= v;
+                    }
+                }
                 let mut sum = 0.0;
-                for (m, a) in acc.iter_mut().enumerate() {
+                for (a, &l) in acc.iter_mut().zip(&log_w) {
                     // Points more than 50 nats below the best weigh less than
                     // 2e-22 of it: left at zero rather than exponentiated.
-                    let l = log_weight(&g, m) - best;
                     if l >= -50.0 {
                         let w = l.exp();
                         *a += w;
