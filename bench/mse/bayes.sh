@@ -2,8 +2,8 @@
 # Times the Bayesian estimators side by side with their R packages, in one run:
 # LCMCR 0.4.14 at the settings of its manual (K = 10, a_alpha = b_alpha = 0.25,
 # burnin = 10000, samples = 1000, thinning = 100) on UKdat, NewOrl and Kosovo, and
-# dga 2.0.2 (delta = 2^-t, prior 1/N, Nmissing = 0:(20 n)) on UKdat_5 (and Ned_5
-# with BENCH_NED=1: R needs minutes and gigabytes there).
+# dga 2.0.2 (delta = 2^-t, prior 1/N, Nmissing = 0:(20 n)) on UKdat_5 and Ned_5 (where
+# R needs gigabytes: the peak memory of both sides is printed for dga).
 #
 # Palermo's LCMCR is timed on one core with one chain (the same work as R's one
 # chain) and on all cores with one chain per core. R runs one chain per call
@@ -33,7 +33,7 @@ echo "machine: $cores cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2
 best_of() {
   local best="" best_cpu="" secs cpu
   for _ in $(seq "$repeats"); do
-    { /usr/bin/time -f "%U %S" -o "$tmp/time" "$@" >"$tmp/out.json" 2>"$tmp/err"; } || return 1
+    { /usr/bin/time -f "%U %S %M" -o "$tmp/time" "$@" >"$tmp/out.json" 2>"$tmp/err"; } || return 1
     secs=$(sed -n 's/^elapsed_seconds //p' "$tmp/err")
     cpu=$(awk '{print $1 + $2}' "$tmp/time")
     if [ -z "$best" ] || awk -v a="$secs" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$secs; cp "$tmp/out.json" "$tmp/best.json"; fi
@@ -75,7 +75,7 @@ for d in UKdat NewOrl Kosovo; do
 done
 
 r_dga() {
-  Rscript -e '
+  /usr/bin/time -f "%M" -o "$tmp/r_rss" Rscript -e '
     lib <- Sys.getenv("R_REF_LIB")
     suppressMessages(if (nzchar(lib)) library(dga, lib.loc = lib) else library(dga))
     z <- read.csv(commandArgs(TRUE)[1]); p <- ncol(z) - 1; n <- sum(z$count)
@@ -91,17 +91,17 @@ r_dga() {
 }
 
 printf '\ndga (delta 2^-t, prior 1/N, Nmissing 0..20n); seconds as wall / CPU\n'
-printf '%-8s %15s %17s %12s %22s   %s\n' dataset "R" "Palermo 1 core" "ratio (CPU)" "Palermo $cores cores" "median: R | Palermo"
-sets="UKdat_5"
-[ "${BENCH_NED:-0}" = 1 ] && sets="UKdat_5 Ned_5"
-for d in $sets; do
+printf '%-8s %15s %17s %12s %22s   %s\n' dataset "R" "Palermo 1 core" "ratio (CPU)" "Palermo $cores cores" "median: R | Palermo   peak memory: R | Palermo"
+for d in UKdat_5 Ned_5; do
   csv="$data_dir/$d.csv"
   read -r r_secs r_cpu r_med <<<"$(r_dga "$csv")"
+  r_mb=$(awk '{printf "%.0f", $1 / 1024}' "$tmp/r_rss")
   read -r one one_cpu <<<"$(RAYON_NUM_THREADS=1 best_of "$dga" "$csv")"
+  p_mb=$(awk '{printf "%.0f", $3 / 1024}' "$tmp/time")
   read -r all all_cpu <<<"$(best_of "$dga" "$csv")"
   p_med=$(field "$tmp/best.json" "round(d['median'])")
-  awk -v d="$d" -v r="$r_secs" -v rc="$r_cpu" -v o="$one" -v oc="$one_cpu" -v a="$all" -v ac="$all_cpu" -v rm="$r_med" -v pm="$p_med" 'BEGIN {
-    printf "%-8s %6.2f / %5.2fs %7.3f / %5.2fs %11.1fx %10.3f / %6.2fs   %s | %s\n", d, r, rc, o, oc, rc / oc, a, ac, rm, pm
+  awk -v d="$d" -v r="$r_secs" -v rc="$r_cpu" -v o="$one" -v oc="$one_cpu" -v a="$all" -v ac="$all_cpu" -v rm="$r_med" -v pm="$p_med" -v rmb="$r_mb" -v pmb="$p_mb" 'BEGIN {
+    printf "%-8s %6.2f / %5.2fs %7.3f / %5.2fs %11.1fx %10.3f / %6.2fs   %s | %s   %s MB | %s MB\n", d, r, rc, o, oc, rc / oc, a, ac, rm, pm, rmb, pmb
   }'
 done
 echo "machine after: load $(cut -d' ' -f1-3 /proc/loadavg)"

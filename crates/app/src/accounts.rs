@@ -265,7 +265,11 @@ pub async fn add_user(
         },
         other => other,
     };
-    let hash = hash_password(password)?;
+    // argon2 off the async runtime's threads, as for a login.
+    let typed = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&typed))
+        .await
+        .map_err(|e| crate::Error::Internal(format!("hashing the password: {e}")))??;
     let store = &observatory.store;
     let stored = match store
         .create_user(&NewUser { name, role: role.kind().code(), scope: role.scope(), password_hash: &hash })
