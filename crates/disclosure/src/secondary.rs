@@ -52,10 +52,35 @@ pub struct Effort {
 /// The suppression pattern (`true` = suppressed) for published cells.
 pub fn optimise(release: &Release, rule: &Rule) -> Result<(Vec<bool>, Effort)> {
     let n = release.len();
+    let primary: Vec<bool> = (0..n).map(|i| release.published[i] && rule.is_primary(release.values[i])).collect();
+    optimise_from(release, rule, primary)
+}
+
+/// The weight of the secondary suppressions of `hidden` under the rule's cost (cells' priorities
+/// included): what the optimiser minimises.
+pub fn weight(release: &Release, rule: &Rule, hidden: &[bool]) -> f64 {
+    (0..release.len().min(hidden.len()))
+        .filter(|&i| hidden[i] && !rule.is_primary(release.values[i]))
+        .map(|i| release.cost(CellId(i), rule))
+        .sum()
+}
+
+/// As [`optimise`], starting from the suppressions `start` (the primary ones and any others, e.g.
+/// an earlier pattern to be repaired): the sensitive cells `start` leaves unprotected are
+/// protected by the cheapest moves, then unneeded secondary suppressions are given back.
+pub fn optimise_from(release: &Release, rule: &Rule, start: Vec<bool>) -> Result<(Vec<bool>, Effort)> {
+    let n = release.len();
     let mut effort = Effort::default();
-    let mut hidden: Vec<bool> = (0..n).map(|i| release.published[i] && rule.is_primary(release.values[i])).collect();
+    if start.len() != n {
+        return Err(Error::Parameter(format!("a starting pattern of {} cells for a release of {n}", start.len())));
+    }
+    let mut hidden = start;
+    for (i, h) in hidden.iter_mut().enumerate() {
+        *h |= release.published[i] && rule.is_primary(release.values[i]);
+    }
     let mut needs: Vec<Need> = Vec::new();
-    let mut order: Vec<usize> = (0..n).filter(|&i| hidden[i]).collect();
+    let mut order: Vec<usize> =
+        (0..n).filter(|&i| release.published[i] && rule.is_primary(release.values[i])).collect();
     // Largest sensitive cells first: they need the widest moves, which then protect small ones.
     order.sort_by_key(|&i| (std::cmp::Reverse(release.values[i]), i));
     for &i in &order {
