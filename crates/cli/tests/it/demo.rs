@@ -294,7 +294,17 @@ fn the_demo_report_draws_its_charts_in_chromium() {
     let tables = printed_tables(&html);
     assert!(tables.len() >= 5, "{} tables", tables.len());
     for (caption, last_column, last_cells) in &tables {
-        assert!(pdf_text.contains(last_column), "{caption}: its last column {last_column:?} is cut from the PDF");
+        // A heading wrapped over two lines can come out of pdftotext interleaved with its
+        // neighbour's ("Prosecuted per Convicted per investigated prosecuted": reading order, not a
+        // cut): then each of its words must be in the text just after the table's caption.
+        let near_caption = caption
+            .get(..caption.char_indices().nth(24).map_or(caption.len(), |(i, _)| i))
+            .and_then(|start| pdf_text.find(start))
+            .map(|at| pdf_text[at..].chars().take(1200).collect::<String>())
+            .unwrap_or_default();
+        let whole = pdf_text.contains(last_column)
+            || (!near_caption.is_empty() && last_column.split(' ').all(|word| near_caption.contains(word)));
+        assert!(whole, "{caption}: its last column {last_column:?} is cut from the PDF");
         for cell in last_cells {
             assert!(pdf_text.contains(cell), "{caption}: {cell:?} is cut from the PDF");
         }
