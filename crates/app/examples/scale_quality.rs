@@ -65,6 +65,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
     }
+    if let Ok(fields) = std::env::var("PROBE_COMPATIBLE") {
+        settings.probe_compatible = fields.split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect();
+    }
     if let Ok(t) = std::env::var("PROBE_THRESHOLD") {
         settings.probe_threshold = t.parse()?;
     }

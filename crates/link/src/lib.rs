@@ -488,7 +488,16 @@ pub fn link_with_constraints(
     let missed = if settings.probe_sample > 0 && !settings.probe_keys.is_empty() {
         progress.start("probe", 0);
         let coarse = blocking::keys_of(&prep, settings, &settings.probe_keys)?;
-        Some(probe::probe(&prep, settings, &scorer, &keys, &coarse, &clustering.cluster_of))
+        let compatible = settings
+            .probe_compatible
+            .iter()
+            .map(|name| {
+                settings.field_index(name).ok_or_else(|| Error::InvalidSettings {
+                    reason: format!("the probe's compatible field `{name}` is not a field"),
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        Some(probe::probe(&prep, settings, &scorer, &keys, &coarse, &compatible, &clustering.cluster_of))
     } else {
         None
     };
