@@ -329,6 +329,17 @@ fn the_probe_compares_a_record_lacking_a_compatible_field_with_every_value_of_it
     assert!(matches!(link(&records, &settings, &NoProgress), Err(link::Error::InvalidSettings { .. })));
 }
 
+#[test]
+fn rules_pairing_names_the_rules_that_compare_a_pair() {
+    let (records, mut settings) = misspelt_pairs();
+    settings.blocking_rules.push(BlockingRule::on(&["date_of_birth"]));
+    // Person 0's family name is misspelt on its NGO record (records 0 and 1), person 1's is not
+    // (2 and 3); persons 0 and 1 have different birth dates.
+    let masks = link::rules_pairing(&records, &settings, &[(0, 1), (2, 3), (0, 2)]).expect("valid pairs");
+    assert_eq!(masks, [0b10, 0b11, 0b00]);
+    assert!(link::rules_pairing(&records, &settings, &[(0, records.len() as u32)]).is_err());
+}
+
 /// Records of 100 persons: police `(g, f, d − 1 day)`, NGO `(g, f, d)` and shelter `(g, f', d)`,
 /// where `f'` is `f` misspelt for every other person, with rules on both names and on given name
 /// with birth date: the police and NGO records pair by name, the NGO and shelter records by given
