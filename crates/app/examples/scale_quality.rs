@@ -31,6 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // (ex exact, ph phonetic, yr year, md month and day, pN prefix of N characters).
     if let Ok(rules) = std::env::var("EXTRA_RULES") {
         for rule in rules.split(';') {
+            // `keys|field,field`: a rule only for records lacking one of those fields.
+            let (rule, incomplete) = rule.split_once('|').unwrap_or((rule, ""));
             let keys = rule
                 .split(',')
                 .map(|part| {
@@ -50,6 +52,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if let Ok(fields) = std::env::var("EXTRA_INCOMPLETE") {
                 rule = rule.for_incomplete(&fields.split(',').collect::<Vec<_>>());
             }
+            if !incomplete.is_empty() {
+                rule = rule.for_incomplete(&incomplete.split(',').collect::<Vec<_>>());
+            }
             settings.blocking_rules.push(rule);
         }
     }
@@ -64,6 +69,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 None => link::BlockKey::Exact(k.to_owned()),
             })
             .collect();
+    }
+    if let Ok(fields) = std::env::var("PROBE_COMPATIBLE") {
+        settings.probe_compatible = fields.split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect();
     }
     if let Ok(t) = std::env::var("PROBE_THRESHOLD") {
         settings.probe_threshold = t.parse()?;
@@ -351,6 +359,114 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  scored {scored_total}, unblocked {}", missed.len() as u64 - scored_total);
         for ((k, cross), n) in rows.iter().take(40) {
             println!("  {k} {} {n}", if *cross { "cross" } else { "within" });
+        }
+    }
+    if std::env::var_os("UNCOMPARED").is_some() {
+        // The true cross-list pairs the linkage left in two persons, by whether a blocking rule
+        // compared them; those no rule compared by their full comparison levels and by the rules
+        // they come closest to (the rule keys they fail).
+        let scored: HashMap<(u32, u32), f64> =
+            output.pairs.iter().map(|p| ((p.left, p.right), p.match_probability)).collect();
+        let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (r, t) in truth_id.iter().enumerate() {
+            members.entry(t).or_default().push(r as u32);
+        }
+        let mut missed: Vec<(u32, u32)> = members
+            .values()
+            .flat_map(|m| m.iter().enumerate().flat_map(move |(i, &a)| m[i + 1..].iter().map(move |&b| (a, b))))
+            .filter(|&(a, b)| {
+                cluster[a as usize] != cluster[b as usize] && records[a as usize].source != records[b as usize].source
+            })
+            .map(|(a, b)| (a.min(b), a.max(b)))
+            .collect();
+        missed.sort_unstable();
+        let masks = link::rules_pairing(&records, &settings, &missed)?;
+        let gammas = link::compare_pairs(&records, &settings, &missed)?;
+        let model = &output.model;
+        let approximate_p = |g| {
+            let w: f64 = model.prior_weight()
+                + (0..model.field_names.len())
+                    .map(|f| model.level_weight_in(g, f, link::compare::level_of(g, f)))
+                    .sum::<f64>();
+            1.0 / (1.0 + 2f64.powf(-w))
+        };
+        let (mut kept, mut dropped, mut never) = (0u64, 0u64, Vec::new());
+        for ((&pair, &mask), &g) in missed.iter().zip(&masks).zip(&gammas) {
+            if mask != 0 {
+                if scored.contains_key(&pair) { kept += 1 } else { dropped += 1 }
+            } else {
+                never.push((pair, g, approximate_p(g)));
+            }
+        }
+        let mut by_p = [0u64; 5];
+        let edges = [0.01, 0.1, 0.5, 0.9, 1.01];
+        for &(_, _, p) in &never {
+            by_p[edges.iter().position(|&e| p < e).unwrap_or(4)] += 1;
+        }
+        println!(
+            "uncompared: true cross-list pairs in two persons {}: compared and kept {kept}, compared and scored below the review threshold {dropped}, never compared {} (by approximate p <0.01, <0.1, <0.5, <0.9, >=0.9: {by_p:?})",
+            missed.len(),
+            never.len()
+        );
+        let min_p: f64 = std::env::var("UNCOMPARED_MIN_P").ok().and_then(|v| v.parse().ok()).unwrap_or(0.1);
+        let never: Vec<_> = never.into_iter().filter(|x| x.2 >= min_p).collect();
+        println!("  never compared with approximate p >= {min_p}: {}", never.len());
+        println!("  fields: {:?} (level 0 = missing, 1 = exact/same, higher = worse)", model.field_names);
+        for (f, name) in model.field_names.iter().enumerate() {
+            let mut hist = [0u64; 9];
+            for &(_, g, _) in &never {
+                hist[usize::from(link::compare::level_of(g, f)).min(8)] += 1;
+            }
+            let n_levels = model.level_labels[f].len() + 1;
+            println!("    {name:<16} by level {:?}", &hist[..n_levels]);
+        }
+        let mut patterns: BTreeMap<String, u64> = BTreeMap::new();
+        for &(_, g, _) in &never {
+            let key: String =
+                (0..model.field_names.len()).map(|f| format!("{}", link::compare::level_of(g, f))).collect();
+            *patterns.entry(key).or_default() += 1;
+        }
+        let mut rows: Vec<_> = patterns.into_iter().collect();
+        rows.sort_by_key(|r| std::cmp::Reverse(r.1));
+        println!("  full level patterns:");
+        for (k, n) in rows.iter().take(40) {
+            println!("    {k} {n}");
+        }
+        // For every rule, the pairs that fail exactly one of its keys, by that key.
+        let mut single_keys: Vec<link::BlockKey> = Vec::new();
+        for rule in &settings.blocking_rules {
+            for key in &rule.keys {
+                if !single_keys.contains(key) {
+                    single_keys.push(key.clone());
+                }
+            }
+        }
+        let single = link::LinkSettings {
+            blocking_rules: single_keys.iter().map(|k| link::BlockingRule::new(vec![k.clone()])).collect(),
+            ..settings.clone()
+        };
+        let never_pairs: Vec<(u32, u32)> = never.iter().map(|x| x.0).collect();
+        let key_masks = link::rules_pairing(&records, &single, &never_pairs)?;
+        for (e, rule) in settings.blocking_rules.iter().enumerate() {
+            let mut failing: BTreeMap<String, u64> = BTreeMap::new();
+            for &mask in &key_masks {
+                let failed: Vec<String> = rule
+                    .keys
+                    .iter()
+                    .filter(|k| {
+                        let i = single_keys.iter().position(|s| s == *k).unwrap_or(0);
+                        mask & (1 << i) == 0
+                    })
+                    .map(|k| format!("{k:?}"))
+                    .collect();
+                if failed.len() == 1 {
+                    *failing.entry(failed.join("+")).or_default() += 1;
+                }
+            }
+            println!(
+                "  rule {e} {:?} (incomplete {:?}): pairs failing exactly one key {failing:?}",
+                rule.keys, rule.incomplete
+            );
         }
     }
     if std::env::var_os("PATTERNS").is_some() {
@@ -650,6 +766,22 @@ fn mse_experiment(
                 stands[truth][k] += 1.0 / inclusion;
             }
             println!("  probe pairs false / true by single-record sides: {:?} / {:?}", t[0], t[1]);
+            // The true merges found by whether their best pair's citizenship agrees, is missing on
+            // a side, or differs (what a probe key on citizenship would lose), each standing for
+            // 1 / inclusion merges.
+            let mut by_citizenship = [0f64; 3];
+            for l in m.links.iter().filter(|l| truth_id[l.left as usize] == truth_id[l.right as usize]) {
+                let (x, y) = (&_records[l.left as usize].values[4], &_records[l.right as usize].values[4]);
+                let k = if x.is_empty() || y.is_empty() {
+                    1
+                } else if x == y {
+                    0
+                } else {
+                    2
+                };
+                by_citizenship[k] += 1.0 / l.inclusion;
+            }
+            println!("  true merges found by citizenship (same, missing, different): {by_citizenship:.0?}");
             println!(
                 "  probe merges by single-record sides: expected (sum p/incl) {:.0?}, truly (sum true/incl) {:.0?}",
                 mass[0], mass[1]
@@ -671,6 +803,13 @@ fn mse_experiment(
             t[truth][usize::from(single(p.left)) + usize::from(single(p.right))] += 1;
         }
         println!("  unlinked scored pairs false / true by single-record sides: {:?} / {:?}", t[0], t[1]);
+        let mut sum_p = [0f64; 3];
+        for p in output.pairs.iter().filter(|p| {
+            output.clusters[p.left as usize] != output.clusters[p.right as usize] && p.match_probability < 0.9
+        }) {
+            sum_p[usize::from(single(p.left)) + usize::from(single(p.right))] += p.match_probability;
+        }
+        println!("  unlinked borderline pairs' sum of p by single-record sides: {sum_p:.0?}");
         // Oracle by shape: only the missed cross pairs with this many single-record sides made.
         for want in 0..3usize {
             let mut sets: Vec<u32> = (0..nc as u32).collect();
@@ -715,6 +854,49 @@ fn mse_experiment(
                 est(&table_of(&c)?)
             );
         }
+    }
+    // Persons by the number of lists they are on, and by size: the linkage's, the truth's, the
+    // oracle's and one draw's.
+    let by_lists = |cluster: &[u32]| -> (Vec<u64>, Vec<u64>) {
+        let mut h: HashMap<u32, (u32, u32)> = HashMap::new();
+        for (r, &c) in cluster.iter().enumerate() {
+            let e = h.entry(c).or_default();
+            e.0 |= bit[r];
+            e.1 += 1;
+        }
+        let mut out = vec![0u64; lists.len() + 1];
+        let mut sizes = vec![0u64; 6];
+        for (hist, size) in h.values() {
+            out[hist.count_ones() as usize] += 1;
+            sizes[(*size as usize).min(5)] += 1;
+        }
+        (out, sizes)
+    };
+    println!("  persons by lists (0..) and by records (0..5+): linked {:?}", by_lists(&output.clusters));
+    println!("  truth {:?}", by_lists(&truth_cluster));
+    println!("  oracle {:?}", by_lists(&cl));
+    {
+        let drawer = output.drawer();
+        let mut rng = mse::replicate_rng(1, 0);
+        let c = drawer.draw(|_, _| false, &mut rng);
+        println!("  a draw {:?}", by_lists(&c));
+        let alone = |cluster: &[u32]| {
+            let mut size: HashMap<u32, u32> = HashMap::new();
+            for &x in cluster {
+                *size.entry(x).or_default() += 1;
+            }
+            cluster.iter().map(|x| size[x] == 1).collect::<Vec<bool>>()
+        };
+        let (before, after, truly) = (alone(&output.clusters), alone(&c), alone(&truth_cluster));
+        let split = (0..before.len()).filter(|&r| !before[r] && after[r]).count();
+        let merged = (0..before.len()).filter(|&r| before[r] && !after[r]).count();
+        let merged_right = (0..before.len()).filter(|&r| before[r] && !after[r] && !truly[r]).count();
+        let split_right = (0..before.len()).filter(|&r| !before[r] && after[r] && truly[r]).count();
+        let should_split = (0..before.len()).filter(|&r| !before[r] && truly[r]).count();
+        let should_merge = (0..before.len()).filter(|&r| before[r] && !truly[r]).count();
+        println!(
+            "  a draw: records split off {split} ({split_right} truly alone; truly alone but linked {should_split}), records alone merged {merged} ({merged_right} truly not alone; truly not alone but alone {should_merge})"
+        );
     }
     // Drawn linkages.
     let draws: usize = std::env::var("DRAWS").ok().and_then(|d| d.parse().ok()).unwrap_or(40);

@@ -155,6 +155,20 @@ impl RuleKeys {
     }
 }
 
+impl RuleKeys {
+    /// The rules whose keys pair `a` and `b`, as a bit mask (bit `e` for rule `e`, fewer than 64
+    /// rules), oversized blocks included.
+    pub(crate) fn rules_pairing(&self, a: usize, b: usize) -> u64 {
+        let n = self.n_rules;
+        (0..n.min(64))
+            .filter(|&e| {
+                let (x, y) = (self.flat[a * n + e], self.flat[b * n + e]);
+                x != 0 && x == y && self.incomplete[e].as_deref().is_none_or(|inc| inc[a] || inc[b])
+            })
+            .fold(0, |mask, e| mask | 1 << e)
+    }
+}
+
 /// Every record's key under `keys` (as a blocking rule's), `None` where a part is missing.
 pub(crate) fn keys_of(prep: &Prepared, settings: &LinkSettings, keys: &[BlockKey]) -> Result<Vec<Option<u64>>> {
     let rule = BlockingRule::new(keys.to_vec());

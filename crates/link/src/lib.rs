@@ -264,6 +264,28 @@ pub fn compare_pairs(records: &[LinkRecord], settings: &LinkSettings, pairs: &[(
         .collect()
 }
 
+/// Which blocking rules pair each of `pairs` of `records`: bit `e` is set when rule `e` of
+/// [`LinkSettings::blocking_rules`] gives both records the same key (a rule on incomplete records
+/// only when one of them is incomplete). Oversized blocks are not looked at. For diagnostics, such
+/// as finding which rules the true pairs a linkage never compared fail.
+pub fn rules_pairing(records: &[LinkRecord], settings: &LinkSettings, pairs: &[(u32, u32)]) -> Result<Vec<u64>> {
+    validate(records, settings)?;
+    if settings.blocking_rules.len() > 64 {
+        return Err(Error::InvalidSettings { reason: "more than 64 blocking rules".to_owned() });
+    }
+    let (_, prep) = prepare(records, settings);
+    let keys = blocking::compute_keys(&prep, settings, &settings.blocking_rules)?;
+    pairs
+        .iter()
+        .map(|&(a, b)| {
+            if a as usize >= records.len() || b as usize >= records.len() {
+                return Err(Error::InvalidSettings { reason: format!("pair ({a}, {b}) out of range") });
+            }
+            Ok(keys.rules_pairing(a as usize, b as usize))
+        })
+        .collect()
+}
+
 fn validate(records: &[LinkRecord], settings: &LinkSettings) -> Result<()> {
     let n_fields = settings.fields.len();
     if n_fields == 0 || n_fields > MAX_FIELDS {
@@ -488,7 +510,16 @@ pub fn link_with_constraints(
     let missed = if settings.probe_sample > 0 && !settings.probe_keys.is_empty() {
         progress.start("probe", 0);
         let coarse = blocking::keys_of(&prep, settings, &settings.probe_keys)?;
-        Some(probe::probe(&prep, settings, &scorer, &keys, &coarse, &clustering.cluster_of))
+        let compatible = settings
+            .probe_compatible
+            .iter()
+            .map(|name| {
+                settings.field_index(name).ok_or_else(|| Error::InvalidSettings {
+                    reason: format!("the probe's compatible field `{name}` is not a field"),
+                })
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        Some(probe::probe(&prep, settings, &scorer, &keys, &coarse, &compatible, &clustering.cluster_of))
     } else {
         None
     };

@@ -7,11 +7,14 @@
 //! be on one list less, and the estimate of the hidden number rests on exactly those overlaps.
 //!
 //! The probe measures them: a random sample of records is compared with every record that shares
-//! a coarse key (by default sex, citizenship and the year of identification) instead of only with
-//! those a rule paired it with. A pair of two persons is a merge the linkage lacks when some pair
-//! of their records scores at or above the probe's threshold (below the review threshold too:
-//! the linkage keeps no such pair, yet one in twenty pairs scored 0.05 is one person) and is not
-//! the linkage's own (a rule's pair scored at or above the review threshold, which the drawn
+//! a coarse key (in the observatory, sex and the year of identification) and does not disagree on
+//! the compatible fields (citizenship: equal, or missing on either side) instead of only with
+//! those a rule paired it with. A field in the key would leave out every record that lacks it,
+//! and records with missing fields are the ones blocking misses most.
+//!
+//! A pair of two persons is a merge the linkage lacks when some pair of their records scores at
+//! or above the probe's threshold (below the review threshold too: the linkage keeps no such
+//! pair, yet one in twenty pairs scored 0.05 is one person) and is not the linkage's own (a rule's pair scored at or above the review threshold, which the drawn
 //! linkages already redecide). Each merge found stands for the merges like it that the sample
 //! missed: its chance of being one person over its chance of being found (Horvitz–Thompson; a
 //! merge is found when any record of a pair that reveals it is sampled). Counting merges of
@@ -64,15 +67,42 @@ impl MissedLinks {
     }
 }
 
+/// Whether records `a` and `b` do not disagree on any of the `compatible` fields (each equal, or
+/// missing on either side).
+fn compatible_pair(prep: &Prepared, compatible: &[usize], a: usize, b: usize) -> bool {
+    compatible.iter().all(|&f| {
+        let (x, y) = (prep.columns[f].value_id[a], prep.columns[f].value_id[b]);
+        x == 0 || y == 0 || x == y
+    })
+}
+
+/// The number of records of `group` compatible with each record of it (itself included), by
+/// counting the distinct values of the `compatible` fields: records with the same values are
+/// compatible with the same records.
+fn compatible_counts(prep: &Prepared, compatible: &[usize], group: &[u32]) -> u64 {
+    let mut by_values: FxHashMap<Vec<u32>, u64> = FxHashMap::default();
+    for &r in group {
+        let values = compatible.iter().map(|&f| prep.columns[f].value_id[r as usize]).collect();
+        *by_values.entry(values).or_default() += 1;
+    }
+    let agrees = |x: &[u32], y: &[u32]| x.iter().zip(y).all(|(&a, &b)| a == 0 || b == 0 || a == b);
+    by_values
+        .iter()
+        .map(|(x, &n_x)| n_x * by_values.iter().filter(|(y, _)| agrees(x, y)).map(|(_, &n_y)| n_y).sum::<u64>())
+        .sum()
+}
+
 /// Runs the probe on the linkage's persons (`cluster_of`, a person per record). `keys` are the
 /// blocking rules' keys (to tell which pairs a rule produced), `coarse` each record's coarse key
-/// (`None` when a part is missing: such records are neither sampled nor compared).
+/// (`None` when a part is missing: such records are neither sampled nor compared), `compatible`
+/// the fields on which a compared pair must not disagree (equal, or missing on either side).
 pub(crate) fn probe(
     prep: &Prepared,
     settings: &LinkSettings,
     scorer: &Scorer,
     keys: &RuleKeys,
     coarse: &[Option<u64>],
+    compatible: &[usize],
     cluster_of: &[u32],
 ) -> MissedLinks {
     let mut groups: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
@@ -85,8 +115,9 @@ pub(crate) fn probe(
     if keyed < 2 {
         return MissedLinks::default();
     }
-    // Comparisons per sampled record, on average: Σ n_g² / n over the groups.
-    let per_record = groups.values().map(|g| (g.len() * g.len()) as f64).sum::<f64>() / keyed as f64;
+    // Comparisons per sampled record, on average: Σ over records of the records of its group it
+    // is compatible with, over n (Σ n_g² / n without compatible fields).
+    let per_record = groups.values().map(|g| compatible_counts(prep, compatible, g) as f64).sum::<f64>() / keyed as f64;
     let sample_size =
         settings.probe_sample.min((settings.probe_comparisons as f64 / per_record.max(1.0)) as usize).min(keyed).max(1);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(settings.seed ^ 0x9e37_79b9_7f4a_7c15);
@@ -105,6 +136,7 @@ pub(crate) fn probe(
             || cluster_of[a] == cluster_of[b]
             || coarse[a].is_none()
             || coarse[a] != coarse[b]
+            || !compatible_pair(prep, compatible, a, b)
             || (settings.link_type == LinkType::LinkOnly && prep.source[a] == prep.source[b])
         {
             return None;
@@ -127,6 +159,7 @@ pub(crate) fn probe(
             for &q in group {
                 if q == r
                     || (settings.link_type == LinkType::LinkOnly && prep.source[r as usize] == prep.source[q as usize])
+                    || !compatible_pair(prep, compatible, r as usize, q as usize)
                 {
                     continue;
                 }

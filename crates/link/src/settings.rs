@@ -239,6 +239,11 @@ pub struct LinkSettings {
     pub probe_comparisons: u64,
     /// The coarse key within which a sampled record is compared with every record.
     pub probe_keys: Vec<BlockKey>,
+    /// Fields on which the probe's compared pairs must not disagree: equal, or missing on either
+    /// side. A field in [`LinkSettings::probe_keys`] leaves out every record that lacks it,
+    /// although such records are the ones the blocking rules miss most; here a record without
+    /// it is compared with the records of every value.
+    pub probe_compatible: Vec<String>,
     /// The lowest match probability of a pair the probe counts. Below the review threshold the
     /// linkage keeps no pair, yet one in twenty pairs scored 0.05 is still a person seen twice:
     /// the probe counts them at their probability.
@@ -306,6 +311,7 @@ impl LinkSettings {
             probe_sample: 0,
             probe_comparisons: 10_000_000,
             probe_keys: Vec::new(),
+            probe_compatible: Vec::new(),
             probe_threshold: 0.1,
         }
     }

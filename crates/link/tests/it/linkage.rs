@@ -280,6 +280,66 @@ fn the_probe_counts_the_links_blocking_missed() {
     assert!(run(&records, &settings).missed.is_none());
 }
 
+/// [`misspelt_pairs`] with a citizenship (one of three) on every record, except that for the
+/// misspelt persons the NGO's record lacks it (every fourth person) or gives another one (the
+/// others misspelt).
+fn misspelt_pairs_with_citizenship() -> (Vec<LinkRecord>, LinkSettings) {
+    let (records, mut settings) = misspelt_pairs();
+    let countries = ["AAA", "BBB", "CCC"];
+    let records = records
+        .into_iter()
+        .enumerate()
+        .map(|(r, mut record)| {
+            let p = r / 2;
+            let own = countries[p % 3];
+            let citizenship = match (r % 2, p % 4) {
+                (1, 0) => String::new(),
+                (1, 2) => countries[(p + 1) % 3].to_owned(),
+                _ => own.to_owned(),
+            };
+            record.values.push(citizenship);
+            record
+        })
+        .collect();
+    settings.fields.push(FieldSpec::new("citizenship", FieldKind::Category));
+    (records, settings)
+}
+
+#[test]
+fn the_probe_compares_a_record_lacking_a_compatible_field_with_every_value_of_it() {
+    let (records, mut settings) = misspelt_pairs_with_citizenship();
+    settings.probe_sample = records.len();
+    let same_person = |l: &&link::probe::MissedLink| l.left / 2 == l.right / 2;
+    // Citizenship compatible: the 75 misspelt persons whose NGO record lacks it are found; the 75
+    // whose records disagree on it are not compared.
+    settings.probe_compatible = vec!["citizenship".to_owned()];
+    let output = run(&records, &settings);
+    let missed = output.missed.as_ref().expect("probe ran");
+    let found: Vec<u32> = missed.links.iter().filter(same_person).map(|l| l.left / 2).collect();
+    assert_eq!(found.len(), 75, "{found:?}");
+    assert!(found.iter().all(|p| p % 4 == 0), "{found:?}");
+    // Citizenship in the key instead: a record without it is never compared, so none is found.
+    settings.probe_compatible = Vec::new();
+    settings.probe_keys.push(link::BlockKey::Exact("citizenship".to_owned()));
+    let output = run(&records, &settings);
+    let missed = output.missed.as_ref().expect("probe ran");
+    assert_eq!(missed.links.iter().filter(same_person).count(), 0);
+    // An unknown compatible field is a settings error.
+    settings.probe_compatible = vec!["nationality".to_owned()];
+    assert!(matches!(link(&records, &settings, &NoProgress), Err(link::Error::InvalidSettings { .. })));
+}
+
+#[test]
+fn rules_pairing_names_the_rules_that_compare_a_pair() {
+    let (records, mut settings) = misspelt_pairs();
+    settings.blocking_rules.push(BlockingRule::on(&["date_of_birth"]));
+    // Person 0's family name is misspelt on its NGO record (records 0 and 1), person 1's is not
+    // (2 and 3); persons 0 and 1 have different birth dates.
+    let masks = link::rules_pairing(&records, &settings, &[(0, 1), (2, 3), (0, 2)]).expect("valid pairs");
+    assert_eq!(masks, [0b10, 0b11, 0b00]);
+    assert!(link::rules_pairing(&records, &settings, &[(0, records.len() as u32)]).is_err());
+}
+
 /// Records of 100 persons: police `(g, f, d − 1 day)`, NGO `(g, f, d)` and shelter `(g, f', d)`,
 /// where `f'` is `f` misspelt for every other person, with rules on both names and on given name
 /// with birth date: the police and NGO records pair by name, the NGO and shelter records by given
