@@ -372,24 +372,21 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
         .collect();
     let edge_sets = decomposable_edge_sets(t);
     progress.start("dga models", edge_sets.len() as u64);
-    let log_weight = |g: &Graph, m: usize| -> f64 {
-        let k = g.cliques.len() as f64 - g.separators.len() as f64;
-        g.cliques.iter().map(|&c| comp[c as usize][m]).sum::<f64>()
-            - g.separators.iter().map(|&s| comp[s as usize][m]).sum::<f64>()
-            + k * denominator[m]
-            + common[m]
-    };
     // Coarse pass: each model's best log weight on a sub-grid (64 points when
     // there are millions of models, 512 otherwise).
     let points = if edge_sets.len() > 100_000 { 64 } else { 512 };
     let stride = (grid_len / points).max(1);
+    let sub = |v: &[f64]| -> Vec<f64> { v.iter().step_by(stride).copied().collect() };
+    let coarse_terms =
+        Terms { comp: comp.iter().map(|c| sub(c)).collect(), denominator: sub(&denominator), common: sub(&common) };
     let coarse: Vec<f64> = edge_sets
         .par_iter()
-        .map(|&e| {
-            let g = graph_of_edges(t, e);
-            (0..grid_len).step_by(stride).map(|m| log_weight(&g, m)).fold(f64::NEG_INFINITY, f64::max)
+        .map_init(Vec::new, |buffer, &e| {
+            coarse_terms.log_weights(&graph_of_edges(t, e), 0.0, buffer);
+            buffer.iter().copied().fold(f64::NEG_INFINITY, f64::max)
         })
         .collect();
+    let terms = Terms { comp, denominator, common };
     let best = coarse.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !best.is_finite() {
         return Err(Error::Fit { reason: "dga: no model has a finite posterior weight".into() });
@@ -407,26 +404,10 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
                 return Err(Error::Cancelled);
             }
             let mut acc = vec![0.0; grid_len];
-            // The model's log weight at every grid point, less the best: built as whole vectors
-            // (contiguous adds the compiler vectorises) rather than point by point.
-            let mut log_w = vec![0.0; grid_len];
+            let mut log_w = Vec::with_capacity(grid_len);
             let mut sums = Vec::with_capacity(models.len());
             for &i in models {
-                let g = graph_of_edges(t, edge_sets[i]);
-                let k = g.cliques.len() as f64 - g.separators.len() as f64;
-                for ((l, c), d) in log_w.iter_mut().zip(&common).zip(&denominator) {
-                    *l = c + k * d - best;
-                }
-                for &c in &g.cliques {
-                    for (l, v) in log_w.iter_mut().zip(&comp[c as usize]) {
-                        *l += v;
-                    }
-                }
-                for &s in &g.separators {
-                    for (l, v) in log_w.iter_mut().zip(&comp[s as usize]) {
-                        *l -= v;
-                    }
-                }
+                terms.log_weights(&graph_of_edges(t, edge_sets[i]), best, &mut log_w);
                 let mut sum = 0.0;
                 for (a, &l) in acc.iter_mut().zip(&log_w) {
                     // Points more than 50 nats below the best weigh less than
@@ -515,6 +496,35 @@ pub fn estimate_dga(table: &CaptureTable, options: &DgaOptions, progress: &dyn P
         posterior,
         warnings,
     })
+}
+
+/// The terms of the models' log weights at each grid point: per subset of lists, its marginal
+/// table's Dirichlet–multinomial term; the hyper-Dirichlet normalisation; and what every model
+/// shares.
+struct Terms {
+    comp: Vec<Vec<f64>>,
+    denominator: Vec<f64>,
+    common: Vec<f64>,
+}
+
+impl Terms {
+    /// The log weight of model `g` at every grid point, less `offset`, into `out`: built as whole
+    /// vectors (contiguous adds the compiler vectorises) rather than point by point.
+    fn log_weights(&self, g: &Graph, offset: f64, out: &mut Vec<f64>) {
+        let k = g.cliques.len() as f64 - g.separators.len() as f64;
+        out.clear();
+        out.extend(self.common.iter().zip(&self.denominator).map(|(c, d)| c + k * d - offset));
+        for &c in &g.cliques {
+            for (l, v) in out.iter_mut().zip(&self.comp[c as usize]) {
+                *l += v;
+            }
+        }
+        for &s in &g.separators {
+            for (l, v) in out.iter_mut().zip(&self.comp[s as usize]) {
+                *l -= v;
+            }
+        }
+    }
 }
 
 /// One chunk's weights by unseen count, and each of its models' total weight.
