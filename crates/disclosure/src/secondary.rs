@@ -51,9 +51,7 @@ pub struct Effort {
 
 /// The suppression pattern (`true` = suppressed) for published cells.
 pub fn optimise(release: &Release, rule: &Rule) -> Result<(Vec<bool>, Effort)> {
-    let n = release.len();
-    let primary: Vec<bool> = (0..n).map(|i| release.published[i] && rule.is_primary(release.values[i])).collect();
-    optimise_from(release, rule, primary)
+    optimise_from(release, rule, vec![false; release.len()])
 }
 
 /// The weight of the secondary suppressions of `hidden` under the rule's cost (cells' priorities
@@ -65,8 +63,8 @@ pub fn weight(release: &Release, rule: &Rule, hidden: &[bool]) -> f64 {
         .sum()
 }
 
-/// As [`optimise`], starting from the suppressions `start` (the primary ones and any others, e.g.
-/// an earlier pattern to be repaired): the sensitive cells `start` leaves unprotected are
+/// As [`optimise`], starting from the suppressions `start` (any pattern, e.g. an earlier one to be
+/// repaired; the primary suppressions are added): the sensitive cells `start` leaves unprotected are
 /// protected by the cheapest moves, then unneeded secondary suppressions are given back.
 pub fn optimise_from(release: &Release, rule: &Rule, start: Vec<bool>) -> Result<(Vec<bool>, Effort)> {
     let n = release.len();
@@ -74,13 +72,13 @@ pub fn optimise_from(release: &Release, rule: &Rule, start: Vec<bool>) -> Result
     if start.len() != n {
         return Err(Error::Parameter(format!("a starting pattern of {} cells for a release of {n}", start.len())));
     }
+    let sensitive = |i: usize| release.published[i] && rule.is_primary(release.values[i]);
     let mut hidden = start;
     for (i, h) in hidden.iter_mut().enumerate() {
-        *h |= release.published[i] && rule.is_primary(release.values[i]);
+        *h |= sensitive(i);
     }
     let mut needs: Vec<Need> = Vec::new();
-    let mut order: Vec<usize> =
-        (0..n).filter(|&i| release.published[i] && rule.is_primary(release.values[i])).collect();
+    let mut order: Vec<usize> = (0..n).filter(|&i| sensitive(i)).collect();
     // Largest sensitive cells first: they need the widest moves, which then protect small ones.
     order.sort_by_key(|&i| (std::cmp::Reverse(release.values[i]), i));
     for &i in &order {
